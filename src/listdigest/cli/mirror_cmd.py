@@ -1,0 +1,3 @@
+"""``listdigest mirror``: clone or update a lore-style archive (placeholder until written)."""
+
+COMMANDS: list = []
