@@ -1,0 +1,63 @@
+"""Who wrote a message: parse addresses and undo the munging of list relays.
+
+Lists rewrite the From of mail whose domain publishes a strict DMARC policy:
+Mailman sends ``Name via List <list@…>``, Google Groups ``'Name' via list
+<list@googlegroups.com>``, and the kernel.org web relay ``Name via B4 Relay
+<devnull+…@kernel.org>``. Each keeps the real sender in ``X-Original-From`` or
+``Reply-To``, which we take instead.
+"""
+
+from __future__ import annotations
+
+import re
+from email.utils import parseaddr
+
+from listdigest.mail.headers import decode_words
+
+_SIMPLE_RE = re.compile(r'^\s*(?:"([^"\\]*)"|([^"<>()@,;:\\]*?))\s*<([^<>\s@]+@[^<>\s]+)>\s*$')
+_BARE_RE = re.compile(r"^\s*<?([^<>\s@\"(),;:]+@[^<>\s\"(),;:]+)>?\s*$")
+_VIA_RE = re.compile(r"(?i)^(.*?)\s+via\s+\S.*$")
+_QUOTES = "'\"` "
+
+
+def parse_address(value: str) -> tuple[str, str]:
+    """``(display name, lower-cased address)`` of a From-like field; never raises."""
+    if not value:
+        return "", ""
+    if m := _SIMPLE_RE.match(value):  # the common forms, without email.utils' parser
+        name = m.group(1) if m.group(1) is not None else m.group(2)
+        return decode_words(name).strip(_QUOTES), m.group(3).lower()
+    if m := _BARE_RE.match(value):
+        return "", m.group(1).lower()
+    try:
+        name, addr = parseaddr(value)
+    except Exception:  # email.utils is lenient, but fuzzed input has broken it before
+        name, addr = "", ""
+    if not addr and "@" in value:  # parseaddr gives up on some broken forms
+        m = re.search(r"[^\s<>\"',;:()]+@[^\s<>\"',;:()]+", value)
+        addr = m.group(0) if m else ""
+        name = value.split("<", 1)[0]
+    name = decode_words(name).strip(_QUOTES)
+    return name, addr.strip().lower()
+
+
+def is_munged(name: str, addr: str) -> bool:
+    """Whether a From looks rewritten by a relay (``… via …`` or a devnull relay)."""
+    return bool(_VIA_RE.match(name)) or addr.startswith("devnull+")
+
+
+def real_sender(fields: dict[str, str]) -> tuple[str, str]:
+    """The sender of a message, with relay munging undone."""
+    name, addr = parse_address(fields.get("from", ""))
+    if is_munged(name, addr):
+        for key in ("x-original-from", "reply-to"):
+            real_name, real_addr = parse_address(fields.get(key, ""))
+            if "@" in real_addr:
+                return real_name or _unvia(name), real_addr
+        return _unvia(name), addr
+    return name, addr
+
+
+def _unvia(name: str) -> str:
+    m = _VIA_RE.match(name)
+    return (m.group(1) if m else name).strip(_QUOTES)

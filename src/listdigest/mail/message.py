@@ -1,0 +1,154 @@
+"""One parsed message: the facts every later stage reads, from the raw bytes.
+
+The record is flat and small so that the index can store it as one row and give
+back an equal record: a digest made from the index is the digest made from git.
+The message body is not kept; :func:`commit_message` reads it again when a
+digest shows it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from email.utils import parsedate_tz
+
+from listdigest.mail.address import parse_address, real_sender
+from listdigest.mail.body import Body, parse_body
+from listdigest.mail.headers import decode_words, header_fields, split_message
+from listdigest.mail.subject import Subject, parse_subject
+
+_MSGID_RE = re.compile(r"<([^<>\s]+)>")
+_MAX_TZ_SECONDS = 14 * 3600  # UTC-12:00 … UTC+14:00 are the zones in use
+
+KINDS = ("patch", "cover", "reply", "pull", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What listdigest knows of one message of the archive."""
+
+    commit: str
+    epoch: int
+    blob: str
+    commit_time: int
+    message_id: str
+    subject: str
+    date: int
+    """Seconds since the epoch from the Date header, or the commit time (see date_ok)."""
+    date_ok: bool
+    """False when Date was missing, unparseable or out of range and commit time is used."""
+    from_name: str
+    from_addr: str
+    """The header sender, relay munging undone."""
+    author_name: str
+    author_addr: str
+    """The contributor: the in-body From when present, else the sender."""
+    in_reply_to: str
+    references: tuple[str, ...]
+    list_id: str
+    kind: str
+    """One of KINDS: patch, cover, reply, pull, other."""
+    diffstat: tuple[int, int, int] | None
+    trailers: tuple[tuple[str, str], ...]
+
+    @property
+    def tags(self) -> Subject:
+        """The subject's reply prefix and bracket tags."""
+        return parse_subject(self.subject)
+
+    @property
+    def is_patch_email(self) -> bool:
+        """A patch or cover letter (a digest's counting unit)."""
+        return self.kind in ("patch", "cover")
+
+    @property
+    def domain(self) -> str:
+        """The contributor's mail domain, lower-cased."""
+        return self.author_addr.rpartition("@")[2]
+
+
+def message_ids(value: str) -> tuple[str, ...]:
+    """The Message-IDs in a References or In-Reply-To value, without angle brackets."""
+    found = _MSGID_RE.findall(value)
+    if not found and value.strip():
+        found = value.split()[:1]
+    return tuple(found)
+
+
+def parse_date(value: str) -> int | None:
+    """Seconds since the epoch of a Date value, None when unparseable or out of range."""
+    if not value:
+        return None
+    try:
+        parts = parsedate_tz(value)
+    except (ValueError, IndexError, TypeError, OverflowError):
+        return None
+    if parts is None:
+        return None
+    offset = parts[9] or 0
+    if abs(offset) > _MAX_TZ_SECONDS or not 1970 <= parts[0] <= 9999:
+        return None
+    try:
+        return calendar.timegm((*parts[:6], 0, 1, -1)) - offset
+    except (ValueError, OverflowError):
+        return None
+
+
+def kind_of(subject: Subject) -> str:
+    """Classify a message by its subject tags (see the README's counting rules)."""
+    if subject.is_reply:
+        return "reply"
+    if subject.is_patch:
+        return "cover" if subject.counter == 0 else "patch"
+    if subject.is_pull:
+        return "pull"
+    return "other"
+
+
+def parse_message(raw: bytes, *, commit: str = "", epoch: int = 0, blob: str = "",
+                  commit_time: int = 0) -> tuple[Message, Body]:
+    """Parse raw message bytes; never raises on malformed mail."""
+    block, body = split_message(raw)
+    fields = header_fields(block)
+    subject_text = decode_words(fields.get("subject", ""))
+    subject = parse_subject(subject_text)
+    kind = kind_of(subject)
+    from_name, from_addr = real_sender(fields)
+    parsed = parse_body(fields, body)
+    author_name, author_addr = from_name, from_addr
+    if kind in ("patch", "cover") and (inbody_from := parsed.inbody.get("from")):
+        name, addr = parse_address(inbody_from)
+        if "@" in addr:
+            author_name, author_addr = name, addr
+    date = parse_date(fields.get("date", ""))
+    ids = message_ids(fields.get("message-id", ""))
+    irt = message_ids(fields.get("in-reply-to", ""))
+    msg = Message(
+        commit=commit, epoch=epoch, blob=blob, commit_time=commit_time,
+        message_id=ids[0] if ids else "",
+        subject=subject_text,
+        date=date if date is not None else commit_time,
+        date_ok=date is not None,
+        from_name=from_name, from_addr=from_addr,
+        author_name=author_name, author_addr=author_addr,
+        in_reply_to=irt[0] if irt else "",
+        references=message_ids(fields.get("references", "")),
+        list_id=_list_id(fields.get("list-id", "")),
+        kind=kind,
+        diffstat=parsed.diffstat,
+        trailers=parsed.trailers,
+    )
+    return msg, parsed
+
+
+def _list_id(value: str) -> str:
+    value = decode_words(value)
+    m = re.search(r"<([^<>]+)>", value)
+    return (m.group(1) if m else value).strip()
+
+
+def commit_message(raw: bytes) -> Body:
+    """Re-read a message's body for display (the index keeps no bodies)."""
+    block, body = split_message(raw)
+    return parse_body(header_fields(block), body)

@@ -1,0 +1,95 @@
+"""Read the tags of a mailing-list subject: reply prefixes and leading bracket tags.
+
+The rules follow the precedents of b4 and patchwork:
+
+- a *reply* starts with a reply or forward prefix (``Re:``, ``Fwd:``, ``AW:``,
+  ``Sv:``, ``回复:`` …), possibly after leading bracket groups such as a list tag;
+- *tags* are the tokens of the leading ``[...]`` groups, split at commas and
+  spaces: ``[PATCH net-next,v3,1/2]`` → ``PATCH``, ``net-next``, ``v3``, ``1/2``;
+- a subject is a *patch* when a tag starts with ``PATCH`` (``PATCH``, ``PATCHv2``,
+  ``RESEND PATCH``, ``RFC PATCH`` all do); ``vN`` (or ``PATCHvN``) is the version,
+  ``N/M`` (or Mercurial's ``N of M``) the counter, ``0/M`` a cover letter;
+- ``GIT PULL`` (or ``PULL``) marks a pull request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_REPLY_RE = re.compile(  # English, German, Nordic, Dutch, Polish, French, Italian, CJK
+    r"(?i)^(?:re|fwd?|aw|sv|vs|antw|odp|wg|tr|rif|res|ynt|r|回复|回覆|答复|返信)"
+    r"\s*(?:\[\d+\])?\s*[:\uff1a]\s*"
+)
+_BRACKET_RE = re.compile(r"^\[([^\]]*)\]\s*")
+_TOKEN_SPLIT_RE = re.compile(r"[,\s]+")
+_VERSION_RE = re.compile(r"(?i)^(?:patch-?)?v(\d+)$")
+_COUNTER_RE = re.compile(r"^(\d+)/(\d+)$")
+_OF_RE = re.compile(r"(?i)\b(\d+)\s+of\s+(\d+)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A subject line and what its prefixes say."""
+
+    full: str
+    """The whole decoded subject, white space collapsed."""
+    text: str
+    """The subject without reply prefixes and leading bracket groups."""
+    tags: tuple[str, ...]
+    """Tokens of the leading bracket groups, in order."""
+    is_reply: bool
+    is_patch: bool
+    is_pull: bool
+    version: int
+    counter: int | None
+    total: int | None
+
+    @property
+    def is_cover(self) -> bool:
+        """A cover letter: a patch numbered 0/N."""
+        return self.is_patch and self.counter == 0
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        """Tags other than PATCH, version and counter: RFC, RESEND, a tree name …"""
+        return tuple(
+            t for t in self.tags
+            if not (t.upper().startswith("PATCH") or _VERSION_RE.match(t) or _COUNTER_RE.match(t))
+        )
+
+
+def parse_subject(full: str) -> Subject:
+    """Read reply prefixes and bracket tags off a decoded subject line."""
+    rest = full.strip()
+    is_reply = False
+    tags: list[str] = []
+    while True:
+        if m := _REPLY_RE.match(rest):
+            is_reply = True
+            rest = rest[m.end():]
+            continue
+        if m := _BRACKET_RE.match(rest):
+            group = m.group(1)
+            of = _OF_RE.search(group)
+            if of:
+                group = group[: of.start()] + f" {of.group(1)}/{of.group(2)} " + group[of.end():]
+            tags.extend(t for t in _TOKEN_SPLIT_RE.split(group) if t)
+            rest = rest[m.end():]
+            continue
+        break
+    upper = [t.upper() for t in tags]
+    is_patch = any(t.startswith("PATCH") for t in upper)
+    version = 1
+    counter = total = None
+    for t in tags:
+        if (v := _VERSION_RE.match(t)) and version == 1:
+            version = int(v.group(1))
+        elif (c := _COUNTER_RE.match(t)) and counter is None:
+            counter, total = int(c.group(1)), int(c.group(2))
+    is_pull = "PULL" in upper or "GIT PULL" in " ".join(upper)
+    return Subject(
+        full=full, text=rest.strip(), tags=tuple(tags), is_reply=is_reply,
+        is_patch=is_patch and not is_reply, is_pull=is_pull and not is_reply,
+        version=version, counter=counter, total=total,
+    )
