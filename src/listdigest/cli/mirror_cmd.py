@@ -1,3 +1,60 @@
-"""``listdigest mirror``: clone or update a lore-style archive (placeholder until written)."""
+"""``listdigest mirror``: clone a lore-style archive, or bring a clone up to date."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from listdigest.sources.archive import Archive
+from listdigest.sources.mirror import mirror as mirror_archive
+from listdigest.sources.mirror import update as update_mirror
+
+
+def _short(commit: str | None) -> str:
+    return commit[:12] if commit else "(empty)"
+
+
+@click.command("mirror")
+@click.option("--update", "refresh", is_flag=True,
+              help="Fetch new messages and new epochs into the existing mirror DIR.")
+@click.argument("target", metavar="URL|DIR")
+@click.argument("directory", metavar="[DIR]", required=False)
+def mirror(refresh: bool, target: str, directory: str | None) -> None:
+    """Clone the public-inbox archive at URL into DIR, or update the mirror in DIR.
+
+    \b
+      listdigest mirror https://lore.kernel.org/kvm kvm
+      listdigest mirror --update kvm
+    """
+    progress = sys.stderr.isatty()
+    if refresh:
+        if directory is not None:
+            raise click.UsageError("--update takes only DIR (the URL is kept in the mirror)")
+        dest = Path(target)
+        result = update_mirror(dest, progress=progress)
+        for change in result.epochs:
+            if change.status == "updated":
+                dots = "..." if change.forced else ".."
+                tips = f"{_short(change.old)}{dots}{_short(change.new)}"
+                tips += " (forced)" if change.forced else ""
+            else:
+                tips = _short(change.new)
+            click.echo(f"epoch {change.number}: {change.status} {tips}")
+        counts = [f"{n} {status}" for status in ("cloned", "updated", "unchanged")
+                  if (n := sum(c.status == status for c in result.epochs))]
+        click.echo(f"updated {dest} from {result.url}: {', '.join(counts)}")
+        return
+    if directory is None:
+        raise click.UsageError("expected URL DIR, or --update DIR")
+    dest = Path(directory)
+    paths = mirror_archive(target, dest, progress=progress)
+    archive = Archive.open(dest)
+    for epoch in archive.epochs:
+        click.echo(f"epoch {epoch.number}: cloned {_short(archive.head(epoch))}")
+    epochs = f"{len(paths)} epoch" + ("" if len(paths) == 1 else "s")
+    click.echo(f"mirrored {epochs} of {target.rstrip('/')} into {dest}")
+
+
+COMMANDS = [mirror]
