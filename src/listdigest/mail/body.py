@@ -19,7 +19,7 @@ from listdigest.mail.headers import bytes_to_text, header_fields, param, split_m
 
 _DIFF_MARKERS = (b"\ndiff --git ", b"\nIndex: ", b"\n--- ")
 _OLD_FILE_RE = re.compile(rb"--- (?:a/|\S[^\n]*\r?\n\+\+\+ )")
-_INBODY_RE = re.compile(r"^(From|Subject|Date|Reply-To|Message-I[Dd]|Sender):[ \t]*(.*)$")
+_INBODY_RE = re.compile(r"(From|Subject|Date|Reply-To|Message-I[Dd]|Sender):[ \t]*(.*)")
 _DIFFSTAT_RE = re.compile(
     r" *(\d+) files? changed(?:, (\d+) insertions?\(\+\))?(?:, (\d+) deletions?\(-\))?"
 )

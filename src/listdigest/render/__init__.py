@@ -1,0 +1,1 @@
+"""Stage 6: render a digest (text in the KVM update layout, JSON)."""

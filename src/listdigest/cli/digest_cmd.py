@@ -1,0 +1,97 @@
+"""``listdigest digest``: the digest of a range of an archive."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from listdigest.digest import Digest, build_digest, collect, parse_when, scan
+from listdigest.errors import ListdigestError
+from listdigest.render.json import render_json
+from listdigest.render.text import render_text
+from listdigest.sources.archive import Archive
+
+
+def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
+                since: str | None, until: str | None, name: str | None, top: int,
+                show_all: bool) -> Digest:
+    """Read the selected range and build its digest, printing the account on stderr."""
+    by_date = since is not None or until is not None
+    if by_date and (rev_from or rev_to):
+        raise ListdigestError("use --from/--to or --since/--until, not both")
+    keep = None
+    if by_date:
+        lo = parse_when(since).timestamp() if since else float("-inf")
+        hi = parse_when(until, end=True).timestamp() if until else float("inf")
+
+        def keep(ts: int) -> bool:
+            return lo <= ts <= hi
+
+    entries = list(archive.commits(rev_from, rev_to))
+    messages, acc = collect(scan(archive, entries), keep)
+    if by_date:
+        start, end = since or "start", until or "now"
+    else:
+        start = (archive.resolve(rev_from)[1] if rev_from else
+                 entries[0].commit if entries else "start")[:9]
+        end = (archive.resolve(rev_to)[1] if rev_to else
+               entries[-1].commit if entries else start)[:9]
+    digest = build_digest(archive, messages, acc, list_name=name, start=start, end=end,
+                          by_date=by_date, top=top, show_all=show_all)
+    report(acc)
+    return digest
+
+
+def report(acc) -> None:  # type: ignore[no-untyped-def]
+    """Print the account of the range, and each skipped commit, on stderr."""
+    for skip in acc.skipped:
+        click.echo(f"listdigest: skipped {skip.commit[:12]}: {skip.reason}", err=True)
+    for dup in acc.duplicates:
+        click.echo(f"listdigest: duplicate <{dup.message_id}> in {dup.commit[:12]} counted once",
+                   err=True)
+    click.echo(f"listdigest: {acc.summary()}", err=True)
+    if acc.commits and acc.messages == 0:
+        raise ListdigestError("no message of the range could be read")
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Print, or write a file atomically so a published digest is never half written."""
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        return
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+@click.command()
+@click.argument("archive", type=click.Path(path_type=str))
+@click.option("--from", "rev_from", metavar="REV", help="Start after this commit (exclusive).")
+@click.option("--to", "rev_to", metavar="REV",
+              help="End at this commit (inclusive; default: newest).")
+@click.option("--since", metavar="DATE", help="Messages dated at or after DATE (ISO 8601).")
+@click.option("--until", metavar="DATE", help="Messages dated up to DATE (a bare date: its end).")
+@click.option("--name", help="List name for the title (default: from List-Id).")
+@click.option("--top", default=15, show_default=True, type=click.IntRange(min=1),
+              help="Rows of each table.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Show every patch's commit message.")
+@click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
+def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | None,
+           until: str | None, name: str | None, top: int, fmt: str, show_all: bool,
+           output: str | None) -> None:
+    """Print the digest of ARCHIVE (a public-inbox inbox, epoch or v1 repository)."""
+    d = make_digest(Archive.open(archive), rev_from=rev_from, rev_to=rev_to, since=since,
+                    until=until, name=name, top=top, show_all=show_all)
+    write_output(render_json(d) if fmt == "json" else render_text(d), output)
+
+
+COMMANDS = [digest]

@@ -1,0 +1,205 @@
+"""Build a digest: read a range of an archive, account for every commit, group, count.
+
+This module joins the stages; each rule lives in its stage (subject tags in
+``mail.subject``, series in ``model.series``, tables in ``stats``). Messages come
+from git (``scan``) or from the index, which stores the same records, so a
+digest is the same either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from listdigest.errors import ListdigestError
+from listdigest.mail.body import Body
+from listdigest.mail.message import Message, commit_message, parse_message
+from listdigest.model.series import Series, group_series
+from listdigest.sources.archive import Archive, CommitEntry
+from listdigest.sources.blobs import read_blobs
+from listdigest.stats.contributors import Row, contributor_table, domain_table
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A commit of the range that gave no message, and why."""
+
+    commit: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Accounting:
+    """Where every commit of the range went: commits = patch emails + replies + other
+    + duplicates + skipped."""
+
+    commits: int = 0
+    patch_emails: int = 0
+    replies: int = 0
+    other: int = 0
+    duplicates: list[Message] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    date_fallbacks: int = 0
+
+    @property
+    def messages(self) -> int:
+        """Commits that held a readable message (duplicates included)."""
+        return self.commits - len(self.skipped)
+
+    def summary(self) -> str:
+        """The one-line account printed on stderr."""
+        line = (f"{self.commits} commits: {self.messages} messages ({self.patch_emails} patch "
+                f"emails, {self.replies} replies, {self.other} other, {len(self.duplicates)} "
+                f"duplicates), {len(self.skipped)} skipped")
+        if self.date_fallbacks:
+            line += f"; {self.date_fallbacks} with a bad Date (commit time used)"
+        return line
+
+
+@dataclass(slots=True)
+class Digest:
+    """Everything a rendered digest shows."""
+
+    list_name: str
+    start: str
+    end: str
+    by_date: bool
+    top: int
+    patches: list[Message]
+    series: list[Series]
+    domains: list[Row]
+    contributors: list[Row]
+    entries: list[tuple[Series, Message]]
+    bodies: dict[str, Body]
+    accounting: Accounting
+
+
+@dataclass(slots=True)
+class Scanned:
+    """One commit of a range as read from git: its message, or why there is none."""
+
+    entry: CommitEntry
+    message: Message | None
+    reason: str = ""
+
+
+def scan(archive: Archive, entries: Iterable[CommitEntry]) -> Iterator[Scanned]:
+    """Parse the message each commit adds, reading blobs of one epoch per git process."""
+    batch: list[CommitEntry] = []
+    for entry in entries:
+        if batch and entry.epoch != batch[-1].epoch:
+            yield from _scan_epoch(archive, batch)
+            batch = []
+        batch.append(entry)
+    if batch:
+        yield from _scan_epoch(archive, batch)
+
+
+def _scan_epoch(archive: Archive, batch: list[CommitEntry]) -> Iterator[Scanned]:
+    repo = next(e.path for e in archive.epochs if e.number == batch[0].epoch)
+    with_blob = [e for e in batch if e.blob]
+    blobs = read_blobs(repo, [e.blob for e in with_blob if e.blob])
+    for entry in batch:
+        if not entry.blob:
+            yield Scanned(entry, None, entry.note)
+            continue
+        _, raw = next(blobs)
+        if raw is None:
+            yield Scanned(entry, None, "message blob missing")
+            continue
+        try:
+            msg, _ = parse_message(raw, commit=entry.commit, epoch=entry.epoch,
+                                   blob=entry.blob, commit_time=entry.time)
+        except Exception as exc:  # a parser bug must cost one message, not the run
+            yield Scanned(entry, None, f"unparseable message ({type(exc).__name__})")
+            continue
+        yield Scanned(entry, msg)
+
+
+def parse_when(value: str, *, end: bool = False) -> datetime:
+    """A ``--since``/``--until`` value: ISO date or date-time (UTC unless a zone is
+    given). A bare date given as an end means the end of that day."""
+    try:
+        if len(value) == 10:
+            day = datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+            return day + timedelta(days=1) - timedelta(microseconds=1) if end else day
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise ListdigestError(
+            f"invalid date: {value!r} (use YYYY-MM-DD or an ISO 8601 date and time)"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def collect(scanned: Iterable[Scanned],
+            keep: Callable[[int], bool] | None = None) -> tuple[list[Message], Accounting]:
+    """Account for each commit and keep the unique messages; ``keep`` filters by date
+    (messages and skipped commits outside it are not part of the range)."""
+    acc = Accounting()
+    seen: set[str] = set()
+    kept: list[Message] = []
+    for item in scanned:
+        msg = item.message
+        when = msg.date if msg else item.entry.time
+        if keep is not None and not keep(when):
+            continue
+        acc.commits += 1
+        if msg is None:
+            acc.skipped.append(Skip(item.entry.commit, item.reason))
+            continue
+        if not msg.date_ok:
+            acc.date_fallbacks += 1
+        if msg.message_id and msg.message_id in seen:
+            acc.duplicates.append(msg)
+            continue
+        if msg.message_id:
+            seen.add(msg.message_id)
+        if msg.is_patch_email:
+            acc.patch_emails += 1
+        elif msg.kind == "reply":
+            acc.replies += 1
+        else:
+            acc.other += 1
+        kept.append(msg)
+    return kept, acc
+
+
+def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
+                 list_name: str | None, start: str, end: str, by_date: bool, top: int,
+                 show_all: bool) -> Digest:
+    """Group, count and fetch the bodies the digest shows."""
+    patches = [m for m in messages if m.is_patch_email]
+    series = group_series(patches)
+    entries: list[tuple[Series, Message]] = []
+    for s in series:
+        shown = s.messages if show_all else [m for m in (s.cover, s.first_patch) if m]
+        entries.extend((s, m) for m in shown)
+    return Digest(
+        list_name=list_name or default_list_name(archive, messages),
+        start=start, end=end, by_date=by_date, top=top,
+        patches=patches, series=series,
+        domains=domain_table(patches, top), contributors=contributor_table(patches, top),
+        entries=entries, bodies=fetch_bodies(archive, [m for _, m in entries]),
+        accounting=acc,
+    )
+
+
+def fetch_bodies(archive: Archive, messages: list[Message]) -> dict[str, Body]:
+    """Read again, by blob id, the bodies of the messages a digest shows."""
+    bodies: dict[str, Body] = {}
+    for epoch in archive.epochs:
+        wanted = sorted({m.blob for m in messages if m.epoch == epoch.number})
+        for blob, raw in read_blobs(epoch.path, wanted):
+            if raw is not None:
+                bodies[blob] = commit_message(raw)
+    return bodies
+
+
+def default_list_name(archive: Archive, messages: list[Message]) -> str:
+    """The list's name from its List-Id (``<kvm.vger.kernel.org>`` → ``kvm``), else the
+    archive folder's name."""
+    for msg in messages:
+        if msg.list_id:
+            return msg.list_id.split(".", 1)[0]
+    return archive.path.resolve().name.removesuffix(".git")

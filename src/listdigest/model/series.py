@@ -1,0 +1,128 @@
+"""Group patch emails into series, the way patchwork and b4 do.
+
+A series is one posting of a patch set: a cover letter (``0/N``, optional) and
+patches ``1/N`` … ``N/N`` of one version, from one sender, in one thread. The
+rules, applied to messages in archive order:
+
+- A patch without a counter (``[PATCH]``) is a series of its own.
+- A numbered patch belongs to the series keyed by its thread root (the first
+  Message-ID of References, else In-Reply-To, else its own), its version, its
+  total and its sender. Thus patches threaded under their cover letter or under
+  each other (deep threading) join, even when they arrive out of order, while a
+  v2 posted in reply to v1 starts a series of its own.
+- A numbered patch with no References at all joins the newest series of the same
+  sender, version and total that lacks its number and began within a day
+  (patchwork's fallback for unthreaded mail); else it starts one.
+- A number seen again in a series (an unlabelled resend) starts a new series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from listdigest.mail.message import Message
+from listdigest.mail.subject import Subject, parse_subject
+
+_UNTHREADED_WINDOW = 24 * 3600
+
+
+@dataclass(slots=True)
+class Series:
+    """One posting of a patch set, as far as the messages read show it."""
+
+    version: int
+    total: int | None
+    sender: str
+    first: int
+    """Position of the series' first message in archive order."""
+    cover: Message | None = None
+    patches: dict[int, Message] = field(default_factory=dict)
+    """Patches by number; a patch without a counter is number 1."""
+    _subjects: dict[str, Subject] = field(default_factory=dict, repr=False)
+
+    def add(self, msg: Message, subject: Subject) -> None:
+        """Place a message, as cover letter or under its number."""
+        self._subjects[msg.message_id or msg.commit] = subject
+        if subject.counter == 0:
+            self.cover = msg
+        else:
+            self.patches[subject.counter or 1] = msg
+
+    def has(self, subject: Subject) -> bool:
+        """Whether the place of this subject's number is taken already."""
+        if subject.counter == 0:
+            return self.cover is not None
+        return (subject.counter or 1) in self.patches
+
+    @property
+    def messages(self) -> list[Message]:
+        """Cover letter first, then patches by number."""
+        head = [self.cover] if self.cover else []
+        return head + [self.patches[n] for n in sorted(self.patches)]
+
+    @property
+    def first_patch(self) -> Message | None:
+        """The lowest-numbered patch."""
+        return self.patches[min(self.patches)] if self.patches else None
+
+    @property
+    def title(self) -> str:
+        """The series' subject: the cover letter's, else its first patch's, tags removed."""
+        lead = self.cover or self.first_patch
+        return self.subject_of(lead).text if lead else ""
+
+    @property
+    def missing(self) -> list[int]:
+        """Patch numbers 1…N of the total that were not seen."""
+        if not self.total:
+            return []
+        return [n for n in range(1, self.total + 1) if n not in self.patches]
+
+    def subject_of(self, msg: Message) -> Subject:
+        """The parsed subject of one of this series' messages."""
+        return self._subjects.get(msg.message_id or msg.commit) or parse_subject(msg.subject)
+
+
+def group_series(messages: Iterable[Message]) -> list[Series]:
+    """Group the patch emails among ``messages`` into series, in order of first sight."""
+    series: list[Series] = []
+    by_key: dict[tuple[str, int, int | None, str], Series] = {}
+    unthreaded: list[tuple[Message, Series]] = []
+    for pos, msg in enumerate(messages):
+        if not msg.is_patch_email:
+            continue
+        subject = parse_subject(msg.subject)
+        if subject.counter is None:
+            s = Series(subject.version, None, msg.from_addr, pos)
+            s.add(msg, subject)
+            series.append(s)
+            continue
+        root = msg.references[0] if msg.references else msg.in_reply_to or msg.message_id
+        key = (root, subject.version, subject.total, msg.from_addr)
+        current = by_key.get(key)
+        if current is None and not msg.references and not msg.in_reply_to:
+            current = _unthreaded_match(unthreaded, msg, subject)
+        if current is None or current.has(subject):
+            current = Series(subject.version, subject.total, msg.from_addr, pos)
+            series.append(current)
+            if not msg.references and not msg.in_reply_to:
+                unthreaded.append((msg, current))
+        by_key[key] = current
+        if msg.message_id:  # later patches threaded to this one (deep threading) find it
+            by_key.setdefault((msg.message_id, subject.version, subject.total, msg.from_addr),
+                              current)
+        current.add(msg, subject)
+    return series
+
+
+def _unthreaded_match(candidates: list[tuple[Message, Series]], msg: Message,
+                      subject: Subject) -> Series | None:
+    """The newest unthreaded series this unthreaded patch can join, if any."""
+    for first, s in reversed(candidates):
+        if msg.date - first.date > _UNTHREADED_WINDOW:
+            break
+        if (s.sender == msg.from_addr and s.version == subject.version
+                and s.total == subject.total and not s.has(subject)):
+            return s
+    return None

@@ -1,0 +1,79 @@
+"""The JSON digest: all the text shows, plus ids, commits and dates (schema in README)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from listdigest.digest import Digest
+from listdigest.mail.message import Message
+from listdigest.model.series import Series
+
+SCHEMA_VERSION = 1
+
+
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _patch(s: Series, m: Message) -> dict[str, Any]:
+    subject = s.subject_of(m)
+    return {
+        "subject": m.subject,
+        "title": subject.text,
+        "kind": m.kind,
+        "counter": subject.counter,
+        "total": subject.total,
+        "version": subject.version,
+        "tags": list(subject.tags),
+        "message_id": m.message_id,
+        "commit": m.commit,
+        "epoch": m.epoch,
+        "date": _iso(m.date),
+        "date_from_header": m.date_ok,
+        "author": {"name": m.author_name, "address": m.author_addr},
+        "sender": {"name": m.from_name, "address": m.from_addr},
+        "diffstat": dict(zip(("files", "insertions", "deletions"), m.diffstat, strict=True))
+        if m.diffstat else None,
+        "trailers": [[k, v] for k, v in m.trailers],
+    }
+
+
+def to_json(d: Digest) -> dict[str, Any]:
+    """The digest as plain data."""
+    acc = d.accounting
+    return {
+        "schema": SCHEMA_VERSION,
+        "list": d.list_name,
+        "range": {"by": "date" if d.by_date else "commit", "from": d.start, "to": d.end},
+        "summary": {
+            "commits": acc.commits, "messages": acc.messages,
+            "patch_emails": acc.patch_emails, "replies": acc.replies, "other": acc.other,
+            "duplicates": len(acc.duplicates), "skipped": len(acc.skipped),
+            "date_fallbacks": acc.date_fallbacks,
+        },
+        "skipped": [{"commit": s.commit, "reason": s.reason} for s in acc.skipped],
+        "duplicates": [{"message_id": m.message_id, "commit": m.commit} for m in acc.duplicates],
+        "top": d.top,
+        "domains": [{"count": r.count, "domain": r.key} for r in d.domains],
+        "contributors": [{"count": r.count, "address": r.key, "label": r.label}
+                         for r in d.contributors],
+        "series": [
+            {
+                "title": s.title, "version": s.version, "total": s.total,
+                "sender": s.sender, "missing": s.missing,
+                "patches": [_patch(s, m) for m in s.messages],
+            }
+            for s in d.series
+        ],
+        "entries": [
+            {**_patch(s, m), "body": b.section if (b := d.bodies.get(m.blob)) else None}
+            for s, m in d.entries
+        ],
+    }
+
+
+def render_json(d: Digest) -> str:
+    """Render a digest as indented JSON text."""
+    return json.dumps(to_json(d), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,63 @@
+"""Who contributed: patch emails counted per contributor and per mail domain.
+
+A contributor is one lower-cased address, shown with the name it used most
+(the earliest name wins a tie). Tables are ordered by count, highest first,
+then by the shown text, alphabetically.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from listdigest.mail.message import Message
+
+_SPECIALS = set('()<>@,;:\\".[]')
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One table row: a count and what it counts (an address or a domain)."""
+
+    count: int
+    key: str
+    label: str
+
+
+def format_address(name: str, addr: str) -> str:
+    """``Name <addr>``, quoting the name when it holds RFC 5322 specials (as mail does)."""
+    if not name:
+        return addr
+    if any(c in _SPECIALS for c in name):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{addr}>"
+
+
+def _ranked(counts: Counter[str], labels: dict[str, str], top: int | None) -> list[Row]:
+    rows = [Row(n, key, labels[key]) for key, n in counts.items()]
+    rows.sort(key=lambda r: (-r.count, r.label.lower(), r.label))
+    return rows if top is None else rows[:top]
+
+
+def contributor_table(messages: Iterable[Message], top: int | None = None) -> list[Row]:
+    """Patch emails per contributor address."""
+    counts: Counter[str] = Counter()
+    names: dict[str, Counter[str]] = {}
+    for msg in messages:
+        counts[msg.author_addr] += 1
+        names.setdefault(msg.author_addr, Counter())[msg.author_name] += 1
+    labels = {addr: format_address(_usual_name(names[addr]), addr) for addr in counts}
+    return _ranked(counts, labels, top)
+
+
+def domain_table(messages: Iterable[Message], top: int | None = None) -> list[Row]:
+    """Patch emails per contributor mail domain."""
+    counts = Counter(msg.domain for msg in messages)
+    return _ranked(counts, {d: d for d in counts}, top)
+
+
+def _usual_name(names: Counter[str]) -> str:
+    """The name used most; Counter keeps first-seen order among equal counts."""
+    named = Counter({n: c for n, c in names.items() if n})
+    return named.most_common(1)[0][0] if named else ""
