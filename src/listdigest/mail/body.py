@@ -13,36 +13,88 @@ from __future__ import annotations
 
 import binascii
 import re
-from dataclasses import dataclass
 
 from listdigest.mail.headers import bytes_to_text, header_fields, param, split_message
 
 _DIFF_MARKERS = (b"\ndiff --git ", b"\nIndex: ", b"\n--- ")
 _OLD_FILE_RE = re.compile(rb"--- (?:a/|\S[^\n]*\r?\n\+\+\+ )")
-_INBODY_RE = re.compile(r"(From|Subject|Date|Reply-To|Message-I[Dd]|Sender):[ \t]*(.*)")
+_INBODY_NAMES = "From|Subject|Date|Reply-To|Message-I[Dd]|Sender"
+_INBODY_RE = re.compile(rf"({_INBODY_NAMES}):[ \t]*(.*)")
+_INBODY_START_RE = re.compile(rf"(?:[ \t]*\r?\n)*(?:{_INBODY_NAMES}):".encode())
 _DIFFSTAT_RE = re.compile(
-    r" *(\d+) files? changed(?:, (\d+) insertions?\(\+\))?(?:, (\d+) deletions?\(-\))?"
+    rb" *(\d+) files? changed(?:, (\d+) insertions?\(\+\))?(?:, (\d+) deletions?\(-\))?"
 )
-_TRAILER_RE = re.compile(r"((?:[A-Za-z][A-Za-z0-9]*-)+by|Fixes|Link|Closes|Cc|CC):[ \t]+(\S.*)")
+_TRAILER_RE = re.compile(
+    rb"((?:[A-Za-z][A-Za-z0-9]*-)+by|Fixes|Link|Closes|Cc|CC):[ \t]+(\S.*?)[ \t\r]*"
+)
 #: Trailers are found by plain substring search for these, then checked at the line
 #: start: over megabytes of quoted replies that is several times faster than ``(?m)^``.
-_TRAILER_NEEDLES = ("-by:", "\nFixes:", "\nLink:", "\nCloses:", "\nCc:", "\nCC:")
+_TRAILER_NEEDLES = (b"-by:", b"\nFixes:", b"\nLink:", b"\nCloses:", b"\nCc:", b"\nCC:")
 _TEXT_TYPES = ("text/plain", "text/x-patch", "text/x-diff", "text/x-log")
 
 
-@dataclass(frozen=True, slots=True)
 class Body:
-    """What the body of one message tells."""
+    """What the body of one message tells.
 
-    section: str
-    """The commit message section: in-body headers, diff and signature removed."""
-    inbody: dict[str, str]
-    """In-body header fields (``from``, ``subject``, ``date``), lower-case keys."""
-    has_diff: bool
-    diffstat: tuple[int, int, int] | None
-    """(files changed, insertions, deletions) from the diffstat summary line."""
-    trailers: tuple[tuple[str, str], ...]
-    """Trailers such as ``("Reviewed-by", "A <a@b>")`` outside quoted text."""
+    Only the bytes between the body's start and the diff (or signature) are read,
+    and they are decoded to text only when the section is shown: most messages
+    of an archive are counted, not displayed.
+    """
+
+    __slots__ = ("_charset", "_data", "_delsp", "_end", "_flowed", "_start", "has_diff")
+
+    def __init__(self, data: bytes, start: int, end: int, charset: str | None, *,
+                 flowed: bool = False, delsp: bool = False, has_diff: bool = False) -> None:
+        self._data, self._start, self._end = data, start, end
+        self._charset, self._flowed, self._delsp = charset, flowed, delsp
+        self.has_diff = has_diff
+
+    def _text(self) -> str:
+        text = bytes_to_text(self._data[self._start:self._end], self._charset)
+        text = text.replace("\r\n", "\n")
+        return unflow(text, self._delsp) if self._flowed else text
+
+    @property
+    def section(self) -> str:
+        """The commit message section: in-body headers, diff and signature removed."""
+        return _strip_inbody(self._text())[0].rstrip()
+
+    @property
+    def inbody(self) -> dict[str, str]:
+        """In-body header fields (``from``, ``subject``, ``date``), lower-case keys."""
+        if not _INBODY_START_RE.match(self._data, self._start, self._end):
+            return {}
+        return _strip_inbody(self._text())[1]
+
+    @property
+    def diffstat(self) -> tuple[int, int, int] | None:
+        """(files changed, insertions, deletions) from the last diffstat summary line."""
+        data, lo, hi = self._data, self._start, self._end
+        pos = data.rfind(b" changed", lo, hi)
+        while pos != -1:
+            begin = data.rfind(b"\n", lo, pos) + 1 or lo
+            if d := _DIFFSTAT_RE.match(data, max(begin, lo), hi):
+                return int(d.group(1)), int(d.group(2) or 0), int(d.group(3) or 0)
+            pos = data.rfind(b" changed", lo, pos)
+        return None
+
+    @property
+    def trailers(self) -> tuple[tuple[str, str], ...]:
+        """Trailers such as ``("Reviewed-by", "A <a@b>")`` that start a line (not quoted)."""
+        data, lo, hi = self._data, self._start, self._end
+        found: dict[int, tuple[str, str]] = {}
+        for needle in _TRAILER_NEEDLES:
+            pos = data.find(needle, lo - 1 if needle[0] == 10 else lo, hi)
+            while pos != -1:
+                begin = pos + 1 if needle[0] == 10 else data.rfind(b"\n", lo, pos) + 1 or lo
+                begin = max(begin, lo)
+                stop = data.find(b"\n", pos + 1, hi)
+                m = _TRAILER_RE.fullmatch(data, begin, hi if stop == -1 else stop)
+                if m and begin not in found:
+                    found[begin] = (m.group(1).decode(),
+                                    bytes_to_text(m.group(2), self._charset))
+                pos = data.find(needle, pos + 1, hi)
+        return tuple(found[k] for k in sorted(found))
 
 
 def decode_payload(data: bytes, encoding: str) -> bytes:
@@ -82,18 +134,24 @@ def unflow(text: str, delsp: bool) -> str:
     return "\n".join(out)
 
 
-def text_bytes(fields: dict[str, str], body: bytes) -> tuple[bytes, str | None]:
-    """The text part of a message as bytes with its charset: the body itself for a
-    single-part message, the text/plain and patch parts joined for multipart mail
-    (HTML and attachments of other types are ignored)."""
+def _text_region(fields: dict[str, str], raw: bytes, body_start: int
+                 ) -> tuple[bytes, int, str | None]:
+    """The text of a message as (bytes, offset where it starts, charset): the raw
+    message itself past the header for plain 7/8-bit mail (no copy), decoded bytes
+    for quoted-printable, base64 and multipart mail. HTML and other types give
+    no text. A decoded text starts with a newline, as a raw body does, so that
+    line-start searches need no special case for the first line."""
     ctype = fields.get("content-type", "text/plain")
     main = ctype.split(";", 1)[0].strip().lower()
     if main.startswith("multipart/"):
-        return _multipart_text(ctype, body)
+        data, charset = _multipart_text(ctype, raw[body_start:])
+        return b"\n" + data, 1, charset
     if main and main not in _TEXT_TYPES and not main.startswith("text/plain"):
-        return b"", None
-    data = decode_payload(body, fields.get("content-transfer-encoding", ""))
-    return data, param(ctype, "charset")
+        return b"\n", 1, None
+    encoding = fields.get("content-transfer-encoding", "").strip().lower()
+    if encoding in ("quoted-printable", "base64"):
+        return b"\n" + decode_payload(raw[body_start:], encoding), 1, param(ctype, "charset")
+    return raw, body_start, param(ctype, "charset")
 
 
 def _multipart_text(ctype: str, body: bytes, depth: int = 0) -> tuple[bytes, str | None]:
@@ -112,7 +170,9 @@ def _multipart_text(ctype: str, body: bytes, depth: int = 0) -> tuple[bytes, str
     for chunk in chunks[1:]:
         if chunk.startswith(b"--"):  # the closing delimiter
             break
-        block, part = split_message(chunk.partition(b"\n")[2])
+        chunk = chunk.partition(b"\n")[2]
+        block, part_start = split_message(chunk)
+        part = chunk[part_start:]
         fields = header_fields(block)
         part_type = fields.get("content-type", "text/plain")
         main = part_type.split(";", 1)[0].strip().lower()
@@ -129,75 +189,40 @@ def _multipart_text(ctype: str, body: bytes, depth: int = 0) -> tuple[bytes, str
     return b"\n".join(texts), charset
 
 
-def to_text(data: bytes, fields: dict[str, str], charset: str | None) -> str:
-    """Decode body bytes to text, unflowing ``format=flowed`` and normalising newlines."""
-    text = bytes_to_text(data, charset).replace("\r\n", "\n")
+def parse_body(fields: dict[str, str], raw: bytes, body_start: int) -> Body:
+    """Locate the commit-message section of a message body: after the header, up to
+    the diff or the ``-- `` signature, whichever comes first."""
+    data, start, charset = _text_region(fields, raw, body_start)
+    diff = diff_start(data, start)
+    end = len(data) if diff == -1 else max(diff, start)
+    sig = data.find(b"\n-- \n", start - 1, end)
+    if sig == -1:
+        sig = data.find(b"\n-- \r\n", start - 1, end)
+    if sig == -1 and data.endswith(b"\n-- ", start - 1, end):
+        sig = end - 4
+    if sig != -1:
+        end = max(sig, start)
     ctype = fields.get("content-type", "")
-    if (param(ctype, "format") or "").lower() == "flowed":
-        text = unflow(text, (param(ctype, "delsp") or "").lower() == "yes")
-    return text
+    flowed = (param(ctype, "format") or "").lower() == "flowed"
+    delsp = (param(ctype, "delsp") or "").lower() == "yes"
+    return Body(data, start, end, charset, flowed=flowed, delsp=delsp, has_diff=diff != -1)
 
 
-def parse_body(fields: dict[str, str], body: bytes) -> Body:
-    """Read the commit-message section, in-body headers, diffstat and trailers."""
-    data, charset = text_bytes(fields, body)
-    start = diff_start(data)
-    has_diff = start != -1
-    head = data[:start] if has_diff else data
-    text = "\n" + to_text(head, fields, charset)
-    sig = text.find("\n-- \n")
-    if sig != -1 or text.endswith("\n-- "):
-        text = text[: sig if sig != -1 else len(text) - 4]
-    text, inbody = _strip_inbody(text[1:])
-    section = text.rstrip()
-    return Body(section, inbody, has_diff, _diffstat(section), _trailers(section))
-
-
-def _line_at(text: str, pos: int) -> tuple[int, str]:
-    """The start offset and text of the line holding ``pos``."""
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    return start, text[start : end if end != -1 else len(text)]
-
-
-def _diffstat(section: str) -> tuple[int, int, int] | None:
-    """The last diffstat summary line: ``N files changed, I insertions(+), D deletions(-)``."""
-    pos = section.rfind(" changed")
-    while pos != -1:
-        _, line = _line_at(section, pos)
-        if d := _DIFFSTAT_RE.match(line):
-            return int(d.group(1)), int(d.group(2) or 0), int(d.group(3) or 0)
-        pos = section.rfind(" changed", 0, pos)
-    return None
-
-
-def _trailers(section: str) -> tuple[tuple[str, str], ...]:
-    """Trailer lines (``Key: value``) that start a line, i.e. are not quoted."""
-    text = "\n" + section
-    found: dict[int, tuple[str, str]] = {}
-    for needle in _TRAILER_NEEDLES:
-        pos = text.find(needle)
-        while pos != -1:
-            start, line = _line_at(text, pos + (needle[0] == "\n"))
-            if start not in found and (m := _TRAILER_RE.fullmatch(line.rstrip())):
-                found[start] = (m.group(1), m.group(2))
-            pos = text.find(needle, pos + 1)
-    return tuple(found[k] for k in sorted(found))
-
-
-def diff_start(data: bytes) -> int:
-    """Offset of the first line that starts a diff (``diff --git``, ``Index:``, ``--- a/``
-    or a ``---``/``+++`` pair), or -1. Found with ``bytes.find``, which is many times
-    faster than a multi-line regular expression over a large patch."""
-    data_nl = b"\n" + data
+def diff_start(data: bytes, start: int = 0) -> int:
+    """Offset of the first line at or after ``start`` that starts a diff (``diff --git``,
+    ``Index:``, ``--- a/`` or a ``---``/``+++`` pair), or -1. Found with ``bytes.find``,
+    many times faster than a multi-line regular expression over a large patch; the
+    line-start needles assume the byte before ``start`` is a newline (as after a
+    header), so search from ``start - 1``."""
     best = -1
+    lo = max(start - 1, 0)
     for marker in _DIFF_MARKERS:
-        pos = data_nl.find(marker)
+        pos = data.find(marker, lo)
         while pos != -1 and (best == -1 or pos < best):
-            if marker != b"\n--- " or _OLD_FILE_RE.match(data_nl, pos + 1):
+            if marker != b"\n--- " or _OLD_FILE_RE.match(data, pos + 1):
                 best = pos
                 break
-            pos = data_nl.find(marker, pos + 1)
+            pos = data.find(marker, pos + 1)
     return best
 
 

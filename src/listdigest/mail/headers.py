@@ -31,15 +31,16 @@ _NAME_RE = re.compile(rb"\n(" + "|".join(WANTED).encode() + rb")[ \t]*:")
 _VALUE_RE = re.compile(rb"[ \t]*(.*(?:\r?\n[ \t].*)*)")
 
 
-def split_message(raw: bytes) -> tuple[bytes, bytes]:
-    """Cut ``raw`` at the first empty line into header block and body."""
+def split_message(raw: bytes) -> tuple[bytes, int]:
+    """Cut ``raw`` at the first empty line: the header block, and the offset where the
+    body starts (an offset, not a copy: bodies are most of an archive's bytes)."""
     nl = raw.find(b"\n\n")
     crlf = raw.find(b"\r\n\r\n", 0, len(raw) if nl == -1 else nl)
     if crlf != -1:
-        return raw[:crlf], raw[crlf + 4:]
+        return raw[:crlf], crlf + 4
     if nl == -1:
-        return raw, b""
-    return raw[:nl], raw[nl + 2:]
+        return raw, len(raw)
+    return raw[:nl], nl + 2
 
 
 def header_fields(block: bytes) -> dict[str, str]:

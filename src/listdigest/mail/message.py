@@ -109,13 +109,13 @@ def kind_of(subject: Subject) -> str:
 def parse_message(raw: bytes, *, commit: str = "", epoch: int = 0, blob: str = "",
                   commit_time: int = 0) -> tuple[Message, Body]:
     """Parse raw message bytes; never raises on malformed mail."""
-    block, body = split_message(raw)
+    block, body_start = split_message(raw)
     fields = header_fields(block)
     subject_text = decode_words(fields.get("subject", ""))
     subject = parse_subject(subject_text)
     kind = kind_of(subject)
     from_name, from_addr = real_sender(fields)
-    parsed = parse_body(fields, body)
+    parsed = parse_body(fields, raw, body_start)
     author_name, author_addr = from_name, from_addr
     if kind in ("patch", "cover") and (inbody_from := parsed.inbody.get("from")):
         name, addr = parse_address(inbody_from)
@@ -150,5 +150,5 @@ def _list_id(value: str) -> str:
 
 def commit_message(raw: bytes) -> Body:
     """Re-read a message's body for display (the index keeps no bodies)."""
-    block, body = split_message(raw)
-    return parse_body(header_fields(block), body)
+    block, body_start = split_message(raw)
+    return parse_body(header_fields(block), raw, body_start)
