@@ -27,14 +27,25 @@ def author(msg: Message) -> str:
 
 
 def series_summary(s: Series) -> str:
-    """``v2, 3 patches + cover letter`` — what a series holds."""
-    parts = [f"v{s.version}"]
+    """What a series holds: ``RFC, v2, 3 patches + cover letter`` or ``single patch``."""
+    lead = s.cover or s.first_patch
+    parts = list(s.subject_of(lead).prefixes) if lead else []
+    if s.version > 1:
+        parts.append(f"v{s.version}")
     count = len(s.patches)
-    parts.append(f"{count} patch" + ("es" if count != 1 else ""))
-    if s.total and s.total != count:
-        parts[-1] += f" of {s.total}"
-    text = ", ".join(parts)
-    return text + (" + cover letter" if s.cover else "")
+    if s.total is None and not s.cover:
+        parts.append("single patch")
+    else:
+        held = f"{count} patch" + ("es" if count != 1 else "")
+        if s.total and s.total != count:
+            held += f" of {s.total}"
+        parts.append(held + (" + cover letter" if s.cover else ""))
+    return ", ".join(parts)
+
+
+def missing(s: Series) -> str:
+    """The numbers a series lacks, as its subjects would write them: ``1/37, 2/37``."""
+    return ", ".join(f"{n}/{s.total}" for n in s.missing)
 
 
 def render_text(d: Digest) -> str:
@@ -44,4 +55,5 @@ def render_text(d: Digest) -> str:
         return b.section if b else "(message body could not be read)"
 
     template = _environment().get_template("digest.txt.j2")
-    return template.render(d=d, author=author, series_summary=series_summary, body=body)
+    return template.render(d=d, author=author, series_summary=series_summary, missing=missing,
+                           body=body)

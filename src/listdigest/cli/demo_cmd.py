@@ -1,0 +1,36 @@
+"""``listdigest demo``: build the packaged demo list into a public-inbox archive and
+print its digest, so a new user sees the output without mirroring anything."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from listdigest.cli.digest_cmd import make_digest, write_output
+from listdigest.demo import build_archive, demo_messages
+from listdigest.render.json import render_json
+from listdigest.render.text import render_text
+from listdigest.sources.archive import Archive
+
+
+@click.command()
+@click.option("--keep", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+              help="Build the demo archive here and keep it (a new or empty folder).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Show every patch's commit message.")
+@click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
+def demo(keep: Path | None, fmt: str, show_all: bool, output: str | None) -> None:
+    """Build a small demo archive from emails shipped with listdigest and digest it."""
+    with tempfile.TemporaryDirectory(prefix="listdigest-demo-") as tmp:
+        inbox = build_archive(keep or Path(tmp) / "demo", demo_messages())
+        d = make_digest(Archive.open(inbox), rev_from=None, rev_to=None, since=None,
+                        until=None, name="Demo", top=15, show_all=show_all)
+        write_output(render_json(d) if fmt == "json" else render_text(d), output)
+    if keep:
+        click.echo(f"listdigest: demo archive kept in {inbox}", err=True)
+
+
+COMMANDS = [demo]
