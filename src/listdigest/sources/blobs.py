@@ -14,9 +14,41 @@ from pathlib import Path
 from listdigest.sources.archive import GIT_ENV
 
 
+def missing_objects(repo: Path) -> frozenset[str]:
+    """Objects a partial clone lacks (empty for a full repository).
+
+    ``cat-file`` would try to fetch them from the promisor remote and die when it
+    cannot, so they are listed first, by a walk that never fetches."""
+    proc = subprocess.run(
+        ["git", "--git-dir", str(repo), "config", "--get-regexp",
+         r"^(extensions\.partialclone|remote\..*\.promisor)$"],
+        capture_output=True, env=GIT_ENV, check=False,
+    )
+    if proc.returncode != 0 or proc.stdout.strip().endswith(b" false"):
+        return frozenset()
+    proc = subprocess.run(
+        ["git", "--git-dir", str(repo), "rev-list", "--objects", "--missing=print",
+         "--no-object-names", "--all"],
+        capture_output=True, env=GIT_ENV, check=False,
+    )
+    return frozenset(line[1:] for line in proc.stdout.decode().split() if line[:1] == "?")
+
+
 def read_blobs(repo: Path, ids: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
     """Yield ``(id, content)`` for each id in order; content is None when git lacks
     the object (a partial clone without large blobs, a damaged repository)."""
+    if not ids:
+        return
+    if missing := missing_objects(repo):
+        stream = _read_present(repo, [oid for oid in ids if oid not in missing])
+        for oid in ids:
+            yield (oid, None) if oid in missing else next(stream)
+        return
+    yield from _read_present(repo, ids)
+
+
+def _read_present(repo: Path, ids: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
+    """Stream blobs that git has, in order, through one ``cat-file --batch``."""
     if not ids:
         return
     proc = subprocess.Popen(
