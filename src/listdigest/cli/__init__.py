@@ -10,7 +10,24 @@ from listdigest import __version__
 from listdigest.errors import ListdigestError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Failure(click.ClickException):
+    """A ListdigestError on its way out: one line on stderr, exit status 1."""
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"listdigest: error: {self.message}", err=True)
+
+
+class Group(click.Group):
+    """The command group; turns known errors into one line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ListdigestError as exc:
+            raise Failure(str(exc)) from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="listdigest")
 def cli() -> None:
     """Digests of public-inbox mailing-list archives (lore.kernel.org and others)."""
@@ -28,17 +45,9 @@ _register()
 
 
 def main() -> None:
-    """Entry point: run the group, turning known errors into one line on stderr."""
+    """Entry point of the ``listdigest`` command."""
     try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("listdigest: aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except ListdigestError as exc:
-        click.echo(f"listdigest: error: {exc}", err=True)
-        sys.exit(1)
-    except BrokenPipeError:
+        cli.main(prog_name="listdigest")
+    except BrokenPipeError:  # e.g. `listdigest digest … | head`
+        sys.stderr.close()
         sys.exit(0)

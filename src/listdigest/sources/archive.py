@@ -177,8 +177,8 @@ class Archive:
                         blob = new
                     elif status == "D" and blob is None:
                         note = "removes a message"
-                elif name == "d" and blob is None:
-                    note = "removal record"
+                elif name == "d" and status in ("A", "M"):
+                    note = "removal record"  # public-inbox v2's record of a removed message
         if seen:
             yield CommitEntry(commit, epoch.number, ctime, blob, "" if blob else note)
         err = proc.stderr.read() if proc.stderr else b""
