@@ -175,7 +175,7 @@ class Archive:
                 if name == "m" or _V1_PATH_RE.match(name):
                     if status in ("A", "M") and new != _ZERO:
                         blob = new
-                    elif status == "D" and blob is None:
+                    elif status == "D" and note == "adds no message":
                         note = "removes a message"
                 elif name == "d" and status in ("A", "M"):
                     note = "removal record"  # public-inbox v2's record of a removed message
