@@ -89,6 +89,9 @@ def parse_date(value: str) -> int | None:
     offset = parts[9] or 0
     if abs(offset) > _MAX_TZ_SECONDS or not 1970 <= parts[0] <= 9999:
         return None
+    if not (1 <= parts[2] <= 31 and 0 <= parts[3] <= 24 and 0 <= parts[4] <= 59
+            and 0 <= parts[5] <= 61):  # fuzzed "23:22:904070804030804" is no time of day
+        return None
     try:
         return calendar.timegm((*parts[:6], 0, 1, -1)) - offset
     except (ValueError, OverflowError):
