@@ -39,7 +39,8 @@ def test_demo_patch_list_groups_series_and_names_missing_patches() -> None:
     section = out.split("===== Patch list in this time period =====\n\n")[1]
     section = section.split("===== Patch Commit Messages ====")[0]
     assert section.splitlines()[:5] == [
-        "ringbuf: fix wraparound and limit the buffer size (v2, 3 patches + cover letter)",
+        "ringbuf: fix wraparound and limit the buffer size"
+        " (v2, 3 patches + cover letter, 1 reply, Reviewed-by: 1)",
         "  [PATCH v2 0/3] ringbuf: fix wraparound and limit the buffer size"
         " - Maria Ortega <maria.ortega@example.com>",
         "  [PATCH v2 1/3] ringbuf: fix off-by-one when the write index wraps"
@@ -108,3 +109,4 @@ def test_demo_json_has_ids_commits_dates_and_authors() -> None:
     assert len(patch["commit"]) == 40
     assert patch["diffstat"] == {"files": 2, "insertions": 5, "deletions": 0}
     assert data["series"][3]["missing"] == [2]
+    assert (first["replies"], first["reviews"]) == (1, {"Reviewed-by": 1})

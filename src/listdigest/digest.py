@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from listdigest.errors import ListdigestError
 from listdigest.mail.body import Body
 from listdigest.mail.message import Message, commit_message, parse_message
-from listdigest.model.series import Series, group_series
+from listdigest.model.series import Series, attach_replies, group_series
 from listdigest.sources.archive import Archive, CommitEntry
 from listdigest.sources.blobs import read_blobs
 from listdigest.stats.contributors import Row, contributor_table, domain_table
@@ -171,6 +171,7 @@ def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
     """Group, count and fetch the bodies the digest shows."""
     patches = [m for m in messages if m.is_patch_email]
     series = group_series(patches)
+    attach_replies(series, messages)
     entries: list[tuple[Series, Message]] = []
     for s in series:
         shown = s.messages if show_all else [m for m in (s.cover, s.first_patch) if m]

@@ -1,5 +1,5 @@
 """Stage 3: relations between messages (series of patches)."""
 
-from listdigest.model.series import Series, group_series
+from listdigest.model.series import Series, attach_replies, group_series, review_counts
 
-__all__ = ["Series", "group_series"]
+__all__ = ["Series", "attach_replies", "group_series", "review_counts"]

@@ -39,6 +39,8 @@ class Series:
     cover: Message | None = None
     patches: dict[int, Message] = field(default_factory=dict)
     """Patches by number; a patch without a counter is number 1."""
+    replies: list[Message] = field(default_factory=list)
+    """Replies of the range in the series' threads (see attach_replies)."""
     _subjects: dict[str, Subject] = field(default_factory=dict, repr=False)
 
     def add(self, msg: Message, subject: Subject) -> None:
@@ -114,6 +116,40 @@ def group_series(messages: Iterable[Message]) -> list[Series]:
                               current)
         current.add(msg, subject)
     return series
+
+
+#: The trailers of a reply that patchwork counts as review (its A/R/T columns).
+REVIEW_TAGS = ("Acked-by", "Reviewed-by", "Tested-by")
+
+
+def attach_replies(series: list[Series], messages: Iterable[Message]) -> None:
+    """Give each series the replies whose In-Reply-To or References name one of its
+    messages (a reply to a reply counts too); a reply joins the newest such series."""
+    owner: dict[str, Series] = {}
+    for s in series:
+        for msg in s.messages:
+            if msg.message_id:
+                owner[msg.message_id] = s
+    for msg in messages:
+        if msg.kind != "reply":
+            continue
+        for ref in (msg.in_reply_to, *reversed(msg.references)):
+            if ref and (s := owner.get(ref)):
+                s.replies.append(msg)
+                if msg.message_id:
+                    owner.setdefault(msg.message_id, s)
+                break
+
+
+def review_counts(s: Series) -> dict[str, int]:
+    """Acked-by, Reviewed-by and Tested-by trailers given in the series' replies."""
+    counts = dict.fromkeys(REVIEW_TAGS, 0)
+    for reply in s.replies:
+        for key, _ in reply.trailers:
+            name = key.capitalize()
+            if name in counts:
+                counts[name] += 1
+    return {k: n for k, n in counts.items() if n}
 
 
 def _unthreaded_match(candidates: list[tuple[Message, Series]], msg: Message,

@@ -8,7 +8,7 @@ from typing import Any
 
 from listdigest.digest import Digest
 from listdigest.mail.message import Message
-from listdigest.model.series import Series
+from listdigest.model.series import Series, review_counts
 
 SCHEMA_VERSION = 1
 
@@ -63,6 +63,7 @@ def to_json(d: Digest) -> dict[str, Any]:
             {
                 "title": s.title, "version": s.version, "total": s.total,
                 "sender": s.sender, "missing": s.missing,
+                "replies": len(s.replies), "reviews": review_counts(s),
                 "patches": [_patch(s, m) for m in s.messages],
             }
             for s in d.series

@@ -8,7 +8,7 @@ import jinja2
 
 from listdigest.digest import Digest
 from listdigest.mail.message import Message
-from listdigest.model.series import Series
+from listdigest.model.series import Series, review_counts
 from listdigest.stats.contributors import format_address
 
 
@@ -40,6 +40,9 @@ def series_summary(s: Series) -> str:
         if s.total and s.total != count:
             held += f" of {s.total}"
         parts.append(held + (" + cover letter" if s.cover else ""))
+    if s.replies:
+        parts.append(f"{len(s.replies)} repl" + ("ies" if len(s.replies) != 1 else "y"))
+    parts.extend(f"{key}: {n}" for key, n in review_counts(s).items())
     return ", ".join(parts)
 
 
