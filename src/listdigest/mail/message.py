@@ -20,6 +20,9 @@ from listdigest.mail.subject import Subject, parse_subject
 
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 _MAX_TZ_SECONDS = 14 * 3600  # UTC-12:00 … UTC+14:00 are the zones in use
+#: ``git request-pull`` writes this line; it marks a pull request whatever its subject
+#: says (``[GIT] Networking``).
+_PULL_BODY_RE = re.compile(r"(?im)^are available in the git repository at")
 
 KINDS = ("patch", "cover", "reply", "pull", "other")
 
@@ -119,6 +122,8 @@ def parse_message(raw: bytes, *, commit: str = "", epoch: int = 0, blob: str = "
     kind = kind_of(subject)
     from_name, from_addr = real_sender(fields)
     parsed = parse_body(fields, raw, body_start)
+    if kind == "other" and _PULL_BODY_RE.search(parsed.section):
+        kind = "pull"
     author_name, author_addr = from_name, from_addr
     if kind in ("patch", "cover") and (inbody_from := parsed.inbody.get("from")):
         name, addr = parse_address(inbody_from)
