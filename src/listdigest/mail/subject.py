@@ -21,7 +21,7 @@ _REPLY_RE = re.compile(  # English, German, Nordic, Dutch, Polish, French, Itali
     r"(?i)^(?:re|fwd?|aw|sv|vs|antw|odp|wg|tr|rif|res|ynt|r|回复|回覆|答复|返信)"
     r"\s*(?:\[\d+\])?\s*[:\uff1a]\s*"
 )
-_BRACKET_RE = re.compile(r"^\[([^\]]*)\]\s*")
+_BRACKET_RE = re.compile(r"^\[([^\]]*)\]\s*(?::\s*)?")  # "[Patch 2/2]: text" too
 _TOKEN_SPLIT_RE = re.compile(r"[,\s]+")
 _VERSION_RE = re.compile(r"(?i)^(?:patch-?)?v(\d+)$")
 _COUNTER_RE = re.compile(r"^(\d+)/(\d+)$")
