@@ -9,8 +9,10 @@ from pathlib import Path
 
 import click
 
+from listdigest.cli.index_cmd import progress_bar
 from listdigest.digest import Digest, build_digest, collect, parse_when, scan
 from listdigest.errors import ListdigestError
+from listdigest.index import existing_path, open_index, update_index
 from listdigest.render.json import render_json
 from listdigest.render.text import render_text
 from listdigest.sources.archive import Archive
@@ -18,28 +20,34 @@ from listdigest.sources.archive import Archive
 
 def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
                 since: str | None, until: str | None, name: str | None, top: int,
-                show_all: bool) -> Digest:
-    """Read the selected range and build its digest, printing the account on stderr."""
+                show_all: bool, db: str | None = None) -> Digest:
+    """Read the selected range (from the index at ``db`` or the default path when there
+    is one, else from git) and build its digest, printing the account on stderr."""
     by_date = since is not None or until is not None
     if by_date and (rev_from or rev_to):
         raise ListdigestError("use --from/--to or --since/--until, not both")
     keep = None
+    lo = parse_when(since).timestamp() if since else float("-inf")
+    hi = parse_when(until, end=True).timestamp() if until else float("inf")
     if by_date:
-        lo = parse_when(since).timestamp() if since else float("-inf")
-        hi = parse_when(until, end=True).timestamp() if until else float("inf")
-
         def keep(ts: int) -> bool:
             return lo <= ts <= hi
 
-    entries = list(archive.commits(rev_from, rev_to))
-    messages, acc = collect(scan(archive, entries), keep)
+    index_path = existing_path(archive, db)
+    if index_path is None:
+        items = list(scan(archive, archive.commits(rev_from, rev_to)))
+    else:  # the same items from the index, brought up to date first
+        with open_index(archive, index_path) as idx, progress_bar("indexing") as progress:
+            update_index(idx, progress=progress)
+            items = idx.scanned_between(lo, hi) if by_date else idx.scanned(rev_from, rev_to)
+    messages, acc = collect(items, keep)
     if by_date:
         start, end = since or "start", until or "now"
     else:
         start = (archive.resolve(rev_from)[1] if rev_from else
-                 entries[0].commit if entries else "start")[:9]
+                 items[0].entry.commit if items else "start")[:9]
         end = (archive.resolve(rev_to)[1] if rev_to else
-               entries[-1].commit if entries else start)[:9]
+               items[-1].entry.commit if items else start)[:9]
     digest = build_digest(archive, messages, acc, list_name=name, start=start, end=end,
                           by_date=by_date, top=top, show_all=show_all)
     report(acc)
@@ -85,12 +93,14 @@ def write_output(text: str, output: str | None) -> None:
               show_default=True)
 @click.option("--all", "show_all", is_flag=True, help="Show every patch's commit message.")
 @click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
+@click.option("--db", metavar="PATH",
+              help="Read through this index (default: the archive's index, if built).")
 def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | None,
            until: str | None, name: str | None, top: int, fmt: str, show_all: bool,
-           output: str | None) -> None:
+           output: str | None, db: str | None) -> None:
     """Print the digest of ARCHIVE (a public-inbox inbox, epoch or v1 repository)."""
     d = make_digest(Archive.open(archive), rev_from=rev_from, rev_to=rev_to, since=since,
-                    until=until, name=name, top=top, show_all=show_all)
+                    until=until, name=name, top=top, show_all=show_all, db=db)
     write_output(render_json(d) if fmt == "json" else render_text(d), output)
 
 

@@ -1,0 +1,75 @@
+"""``listdigest index``: build or bring up to date the SQLite index of an archive."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from listdigest.index import UpdateResult, open_index, update_index
+from listdigest.sources.archive import Archive
+
+
+class _RateColumn(ProgressColumn):
+    """Messages per second."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed or 0:,.0f} msg/s", style="progress.data.speed")
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` callback drawing a rich bar on a terminal's stderr;
+    None (nothing drawn) when stderr is not a terminal, as under cron."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               _RateColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+def describe(result: UpdateResult) -> list[str]:
+    """What an update did, as lines for stderr."""
+    lines = [f"epoch {e}: removed from the archive, its rows dropped"
+             for e in result.removed_epochs]
+    lines += [f"epoch {e}: rewritten, re-read from position {pos}"
+              for e, pos in result.rewritten]
+    lines.append(f"indexed {result.added} new commits; {result.total} in the index")
+    return lines
+
+
+@click.command("index")
+@click.argument("archive", type=click.Path(path_type=str))
+@click.option("--db", metavar="PATH",
+              help="Index file (default: one per archive under the user data folder).")
+def index(archive: str, db: str | None) -> None:
+    """Index ARCHIVE in SQLite, or bring its index up to date (only new commits are read;
+    a rewritten epoch is noticed and re-read)."""
+    with open_index(Archive.open(archive), db) as idx, progress_bar("indexing") as progress:
+        result = update_index(idx, progress=progress)
+        for line in describe(result):
+            click.echo(f"listdigest: {line}", err=True)
+        click.echo(f"listdigest: index {idx.path}", err=True)
+
+
+COMMANDS = [index]

@@ -1,0 +1,182 @@
+"""The index database of one archive: where it lives, its lock, its tables, its queries.
+
+One SQLite file per archive (WAL mode), guarded by a lock file so that two runs
+never write it at once. Reads return ``Scanned`` items, the same the git path
+gives, so every command can take messages from either.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from listdigest.digest import Scanned, scan
+from listdigest.errors import IndexError_
+from listdigest.index.rows import SCHEMA, SELECT, scanned_of
+from listdigest.sources.archive import Archive
+
+_STATE = "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+
+def default_path(archive: Archive) -> Path:
+    """``<XDG data>/listdigest/index/<name>-<hash of the resolved path>.sqlite``: one
+    file per archive, named so a person can tell which list it belongs to."""
+    root = archive.path.resolve()
+    digest = hashlib.sha1(str(root).encode()).hexdigest()[:12]
+    name = root.name.removesuffix(".git") or "archive"
+    return platformdirs.user_data_path("listdigest") / "index" / f"{name}-{digest}.sqlite"
+
+
+@dataclass(slots=True)
+class Index:
+    """An open, locked index of ``archive``."""
+
+    archive: Archive
+    path: Path
+    db: sqlite3.Connection
+
+    def get_state(self, key: str) -> str | None:
+        """A value kept for a caller (e.g. the position a digest was last made up to)."""
+        row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, key: str, value: str) -> None:
+        """Keep ``value`` under ``key``, durably, at once."""
+        with transaction(self.db):
+            self.db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
+                            (key, value))
+
+    def scanned(self, start: str | None = None, end: str | None = None) -> list[Scanned]:
+        """The commits after ``start`` up to ``end`` (revisions of any epoch), as
+        ``Archive.commits`` and ``scan`` give them; the index must be up to date.
+
+        A revision that is not on an epoch's indexed line (another branch, a commit a
+        rewrite dropped) is left to git, whose ``start..end`` rules then apply."""
+        lo = self._position(start) if start is not None else (-1, 0)
+        hi = self._position(end) if end is not None else (1 << 62, 0)
+        if lo is None or hi is None:
+            return list(scan(self.archive, self.archive.commits(start, end)))
+        return self._select("WHERE (epoch, pos) > (?, ?) AND (epoch, pos) <= (?, ?)",
+                            (*lo, *hi))
+
+    def scanned_between(self, lo: float, hi: float) -> list[Scanned]:
+        """The commits whose message is dated within [lo, hi] (seconds since the epoch;
+        infinite bounds allowed), a commit without a message by its commit time, in
+        archive order: what ``collect`` keeps of a whole-archive scan by date."""
+        return self._select("WHERE date >= ? AND date <= ?", (lo, hi))
+
+    def _position(self, rev: str) -> tuple[int, int] | None:
+        epoch, commit = self.archive.resolve(rev)
+        row = self.db.execute("SELECT pos FROM messages WHERE epoch = ? AND commit_id = ?",
+                              (epoch.number, commit)).fetchone()
+        return (epoch.number, row[0]) if row else None
+
+    def _select(self, where: str, args: tuple) -> list[Scanned]:  # type: ignore[type-arg]
+        rows = self.db.execute(f"{SELECT} {where} ORDER BY epoch, pos", args)
+        return [scanned_of(r) for r in rows]
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction: all of it is stored, or (killed, failed) none of it."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def fingerprint() -> str:
+    """A hash of the schema and of the code that turns commits into rows: an index
+    made by other parsing code is rebuilt, so it never disagrees with git."""
+    import listdigest.digest
+    import listdigest.index.rows
+    import listdigest.mail
+    import listdigest.sources.archive
+
+    files = sorted(Path(listdigest.mail.__file__).parent.glob("*.py"))
+    files += [Path(m.__file__ or "") for m in (listdigest.digest, listdigest.index.rows,
+                                                listdigest.sources.archive)]
+    h = hashlib.sha1("".join(SCHEMA).encode())
+    for f in files:
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def existing_path(archive: Archive, db: str | os.PathLike[str] | None) -> Path | None:
+    """The index to use for ``archive``: ``db`` when given, else the default file if
+    it exists (None: no index, read git)."""
+    if db is not None:
+        return Path(db)
+    path = default_path(archive)
+    return path if path.exists() else None
+
+
+@contextmanager
+def open_index(archive: Archive, db: str | os.PathLike[str] | None = None) -> Iterator[Index]:
+    """Open (creating it if needed) and lock the index of ``archive`` at ``db`` or the
+    default path; a second run on the same index is refused with one clear line."""
+    path = Path(db) if db is not None else default_path(archive)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(path):
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            _prepare(conn, path, archive)
+            yield Index(archive, path, conn)
+        finally:
+            conn.close()
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``<db>.lock`` holding the owner's pid; released by the
+    kernel when the process ends, however it ends."""
+    lock = path.with_name(path.name + ".lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise IndexError_(
+                f"index {path} is in use by another listdigest run (pid {pid})"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _prepare(conn: sqlite3.Connection, path: Path, archive: Archive) -> None:
+    """Create the tables; refuse another archive's index; drop rows made by other code."""
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        with transaction(conn):
+            conn.execute(_META)
+            conn.execute(_STATE)
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+            root = str(archive.path.resolve())
+            if meta.get("archive", root) != root:
+                raise IndexError_(f"index {path} belongs to another archive: {meta['archive']}")
+            if meta.get("fingerprint") != (fp := fingerprint()):
+                conn.execute("DROP TABLE IF EXISTS messages")
+                conn.execute("DROP TABLE IF EXISTS epochs")
+            for statement in SCHEMA:
+                conn.execute(statement)
+            conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                             [("archive", root), ("fingerprint", fp)])
+    except sqlite3.DatabaseError as exc:
+        raise IndexError_(f"cannot open index {path}: {exc}") from None

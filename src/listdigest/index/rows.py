@@ -1,0 +1,109 @@
+"""One index row per commit of the timeline, and back: a ``Scanned`` equal to git's.
+
+A row keeps every field of :class:`~listdigest.mail.message.Message` (so a digest
+from the index is the digest from git) plus facts worth querying across years of
+history: the subject's tags, the thread root, a series key. Bodies stay in git.
+"""
+
+from __future__ import annotations
+
+import json
+
+from listdigest.digest import Scanned
+from listdigest.mail.message import Message
+from listdigest.mail.subject import parse_subject
+from listdigest.sources.archive import CommitEntry
+
+#: Columns of ``messages``, in the order of :func:`row_of`'s tuples.
+COLUMNS = (
+    "epoch", "pos", "commit_id", "commit_time", "blob", "reason", "date",
+    "message_id", "subject", "date_ok", "from_name", "from_addr", "author_name",
+    "author_addr", "in_reply_to", "refs", "list_id", "kind", "files_changed",
+    "insertions", "deletions", "trailers", "version", "counter", "total", "prefixes",
+    "thread", "series_key",
+)
+
+#: The tables the rows live in; dropped and made again when the fingerprint changes.
+SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
+    epoch INTEGER NOT NULL,         -- epoch number (git/N.git)
+    pos INTEGER NOT NULL,           -- 0-based position of the commit in its epoch
+    commit_id TEXT NOT NULL,
+    commit_time INTEGER NOT NULL,
+    blob TEXT,                      -- message blob; NULL when the commit adds none
+    reason TEXT NOT NULL,           -- why there is no message ('' when there is one)
+    date INTEGER NOT NULL,          -- Date header, else commit time (what --since reads)
+    message_id TEXT,
+    subject TEXT,
+    date_ok INTEGER,                -- 0 when date fell back to the commit time
+    from_name TEXT,
+    from_addr TEXT,                 -- header sender, relay munging undone
+    author_name TEXT,
+    author_addr TEXT,               -- contributor: in-body From, else the sender
+    in_reply_to TEXT,
+    refs TEXT,                      -- JSON array of References message-ids
+    list_id TEXT,
+    kind TEXT,                      -- patch, cover, reply, pull, other
+    files_changed INTEGER,          -- diffstat summary (NULL without one)
+    insertions INTEGER,
+    deletions INTEGER,
+    trailers TEXT,                  -- JSON array of [name, value]
+    version INTEGER,                -- subject tags: vN, N/M, other bracket tokens
+    counter INTEGER,
+    total INTEGER,
+    prefixes TEXT,                  -- JSON array (RFC, RESEND, tree names …)
+    thread TEXT,                    -- thread root: first Reference, In-Reply-To or own id
+    series_key TEXT,                -- patch emails: thread|vN|total|sender
+    PRIMARY KEY (epoch, pos)
+)""",
+    "CREATE INDEX IF NOT EXISTS messages_commit ON messages (commit_id)",
+    "CREATE INDEX IF NOT EXISTS messages_date ON messages (date)",
+    "CREATE INDEX IF NOT EXISTS messages_message_id ON messages (message_id)",
+    "CREATE INDEX IF NOT EXISTS messages_thread ON messages (thread)",
+    """CREATE TABLE IF NOT EXISTS epochs (
+    epoch INTEGER PRIMARY KEY,
+    tip TEXT,                       -- newest indexed commit (NULL: none yet)
+    count INTEGER NOT NULL          -- rows of this epoch (positions 0 … count-1)
+)""")
+
+INSERT = (f"INSERT INTO messages ({', '.join(COLUMNS)}) "
+          f"VALUES ({', '.join('?' * len(COLUMNS))})")
+SELECT = f"SELECT {', '.join(COLUMNS)} FROM messages"
+
+
+def row_of(pos: int, item: Scanned) -> tuple:  # type: ignore[type-arg]
+    """The row for one scanned commit at position ``pos`` of its epoch."""
+    e, m = item.entry, item.message
+    head = (e.epoch, pos, e.commit, e.time, e.blob)
+    if m is None:
+        return (*head, item.reason, e.time, *(None,) * (len(COLUMNS) - 7))
+    tags = parse_subject(m.subject)
+    thread = m.references[0] if m.references else m.in_reply_to or m.message_id
+    series_key = None
+    if m.is_patch_email:
+        root = thread if tags.counter is not None else m.message_id
+        series_key = f"{root}|v{tags.version}|{tags.total or ''}|{m.from_addr}"
+    files, ins, dels = m.diffstat or (None, None, None)
+    return (*head, "", m.date, m.message_id, m.subject, m.date_ok, m.from_name,
+            m.from_addr, m.author_name, m.author_addr, m.in_reply_to,
+            json.dumps(m.references), m.list_id, m.kind, files, ins, dels,
+            json.dumps(m.trailers, ensure_ascii=False), tags.version, tags.counter,
+            tags.total, json.dumps(tags.prefixes, ensure_ascii=False), thread, series_key)
+
+
+def scanned_of(row: tuple) -> Scanned:  # type: ignore[type-arg]
+    """The ``Scanned`` item a row was made from (a Message equal to the parser's)."""
+    (epoch, _pos, commit, ctime, blob, reason, date, message_id, subject, date_ok,
+     from_name, from_addr, author_name, author_addr, in_reply_to, refs, list_id, kind,
+     files, ins, dels, trailers, *_) = row
+    entry = CommitEntry(commit, epoch, ctime, blob, reason if blob is None else "")
+    if reason:
+        return Scanned(entry, None, reason)
+    msg = Message(
+        commit=commit, epoch=epoch, blob=blob, commit_time=ctime, message_id=message_id,
+        subject=subject, date=date, date_ok=bool(date_ok), from_name=from_name,
+        from_addr=from_addr, author_name=author_name, author_addr=author_addr,
+        in_reply_to=in_reply_to, references=tuple(json.loads(refs)), list_id=list_id,
+        kind=kind, diffstat=None if files is None else (files, ins, dels),
+        trailers=tuple(tuple(t) for t in json.loads(trailers)),
+    )
+    return Scanned(entry, msg)

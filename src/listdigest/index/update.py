@@ -1,0 +1,167 @@
+"""Bring an index up to date with its archive: read only what is new, notice rewrites.
+
+Each epoch's row in ``epochs`` holds the newest indexed commit (its tip). When that
+tip is an ancestor of the epoch's HEAD, only ``tip..HEAD`` is read. Otherwise the
+epoch was rewritten (lore force-pushes to purge spam): the stored commit sequence
+is compared with ``git rev-list --reverse HEAD``, rows after the first difference
+are deleted and the rest is read again. Rows and the tip are written in one
+transaction per batch, so a build killed at any moment resumes where it stopped
+and ends with the rows a fresh build gives.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import islice
+
+from listdigest.digest import scan
+from listdigest.index.db import Index, transaction
+from listdigest.index.rows import INSERT, row_of
+from listdigest.sources.archive import GIT_ENV, Archive, CommitEntry, Epoch, git
+
+BATCH_SIZE = 2000
+#: Batch = (archive of one epoch, its commits, position of the first one).
+_Batch = tuple[Archive, list[CommitEntry], int]
+#: Rows of a batch = (epoch, its last commit, epoch count after it, rows).
+_Rows = tuple[int, str, int, list[tuple]]  # type: ignore[type-arg]
+
+
+@dataclass(slots=True)
+class Plan:
+    """What one epoch needs: read the commits after ``tip`` (all when None), ``new``
+    of them, starting at position ``count``."""
+
+    epoch: Epoch
+    tip: str | None
+    count: int
+    new: int
+
+
+@dataclass(slots=True)
+class UpdateResult:
+    """What an update did."""
+
+    added: int = 0
+    rewritten: list[tuple[int, int]] = field(default_factory=list)
+    """(epoch, position of the first commit that differed) per rewritten epoch."""
+    removed_epochs: list[int] = field(default_factory=list)
+    total: int = 0
+    """Rows in the index afterwards."""
+
+
+def update_index(index: Index, *, batch_size: int = BATCH_SIZE,
+                 progress: Callable[[int, int], None] | None = None) -> UpdateResult:
+    """Index the commits the archive gained (and re-read rewritten ones);
+    ``progress(done, total)`` is called after each stored batch."""
+    db, result = index.db, UpdateResult()
+    numbers = [e.number for e in index.archive.epochs]
+    for (gone,) in db.execute("SELECT epoch FROM epochs").fetchall():
+        if gone not in numbers:
+            with transaction(db):
+                db.execute("DELETE FROM messages WHERE epoch = ?", (gone,))
+                db.execute("DELETE FROM epochs WHERE epoch = ?", (gone,))
+            result.removed_epochs.append(gone)
+    plans = [_plan(index, epoch, result) for epoch in index.archive.epochs]
+    todo = sum(p.new for p in plans)
+    if todo:
+        batches = _batches(index.archive, plans, batch_size)
+        with _read_all(batches, parallel=todo > batch_size) as read:
+            for epoch, tip, count, rows in read:
+                with transaction(db):
+                    db.executemany(INSERT, rows)
+                    db.execute("INSERT OR REPLACE INTO epochs (epoch, tip, count) "
+                               "VALUES (?, ?, ?)", (epoch, tip, count))
+                result.added += len(rows)
+                if progress:
+                    progress(result.added, todo)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    result.total = db.execute("SELECT count(*) FROM messages").fetchone()[0]
+    return result
+
+
+def _plan(index: Index, epoch: Epoch, result: UpdateResult) -> Plan:
+    """Compare an epoch's indexed tip with its HEAD; delete rows a rewrite replaced."""
+    db = index.db
+    row = db.execute("SELECT tip, count FROM epochs WHERE epoch = ?", (epoch.number,))
+    tip, count = row.fetchone() or (None, 0)
+    head = index.archive.head(epoch)
+    if tip == head:
+        return Plan(epoch, tip, count, 0)
+    if tip is not None and head is not None and _is_ancestor(epoch, tip, head):
+        new = int(git(epoch.path, "rev-list", "--count", f"{tip}..{head}"))
+        return Plan(epoch, tip, count, new)
+    ids = git(epoch.path, "rev-list", "--reverse", head).decode().split() if head else []
+    if tip is None:
+        return Plan(epoch, None, 0, len(ids))
+    stored = db.execute("SELECT commit_id FROM messages WHERE epoch = ? ORDER BY pos",
+                        (epoch.number,))
+    same = 0
+    for (commit,), new_id in zip(stored, ids, strict=False):
+        if commit != new_id:
+            break
+        same += 1
+    tip = ids[same - 1] if same else None
+    with transaction(db):
+        db.execute("DELETE FROM messages WHERE epoch = ? AND pos >= ?", (epoch.number, same))
+        db.execute("INSERT OR REPLACE INTO epochs (epoch, tip, count) VALUES (?, ?, ?)",
+                   (epoch.number, tip, same))
+    result.rewritten.append((epoch.number, same))
+    return Plan(epoch, tip, same, len(ids) - same)
+
+
+def _is_ancestor(epoch: Epoch, old: str, new: str) -> bool:
+    """Whether ``old`` is an ancestor of ``new`` (False too when git lacks ``old``)."""
+    proc = subprocess.run(["git", "--git-dir", str(epoch.path), "merge-base", "--is-ancestor",
+                           old, new], capture_output=True, env=GIT_ENV, check=False)
+    return proc.returncode == 0
+
+
+def _batches(archive: Archive, plans: list[Plan], size: int) -> Iterator[_Batch]:
+    """The new commits of each epoch in batches (a batch never spans two epochs)."""
+    for plan in plans:
+        if not plan.new:
+            continue
+        one = Archive(archive.path, "epoch", (plan.epoch,))
+        entries = one.commits(plan.tip)
+        pos = plan.count
+        while chunk := list(islice(entries, size)):
+            yield one, chunk, pos
+            pos += len(chunk)
+
+
+def _read(batch: _Batch) -> _Rows:
+    """Parse one batch into rows, with the epoch state to store along with them."""
+    archive, entries, pos = batch
+    rows = [row_of(pos + i, item) for i, item in enumerate(scan(archive, entries))]
+    return entries[0].epoch, entries[-1].commit, pos + len(entries), rows
+
+
+@contextmanager
+def _read_all(batches: Iterable[_Batch], *, parallel: bool) -> Iterator[Iterator[_Rows]]:
+    """Rows of each batch in order; read by worker processes when there is enough to
+    share (git decompresses and Python parses on every core while this one writes)."""
+    workers = min(os.cpu_count() or 1, 4)
+    if not parallel or workers < 2:
+        yield map(_read, batches)
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+        yield pool.imap(_read, batches)
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker when the build process is gone (killed): an orphaned pool
+    worker would otherwise wait for work forever."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
