@@ -181,6 +181,10 @@ def _multipart_text(ctype: str, body: bytes, depth: int = 0) -> tuple[bytes, str
         elif main in _TEXT_TYPES:
             data = decode_payload(part, fields.get("content-transfer-encoding", ""))
             cs = param(part_type, "charset")
+            if (param(part_type, "format") or "").lower() == "flowed":
+                # Unflowing touches only ASCII spaces and newlines: Latin-1 maps bytes 1:1.
+                delsp = (param(part_type, "delsp") or "").lower() == "yes"
+                data = unflow(data.decode("latin-1"), delsp).encode("latin-1")
         else:
             continue
         if data:
