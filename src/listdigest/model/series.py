@@ -13,11 +13,15 @@ rules, applied to messages in archive order:
 - A numbered patch with no References at all joins the newest series of the same
   sender, version and total that lacks its number and began within a day
   (patchwork's fallback for unthreaded mail); else it starts one.
+- A numbered patch without a version tag whose thread, total and sender match a
+  series of another version joins it: a ``[PATCH v3 0/4]`` cover letter over
+  ``[PATCH 1/4]`` … ``[PATCH 4/4]`` is one posting.
 - A number seen again in a series (an unlabelled resend) starts a new series.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -25,6 +29,7 @@ from listdigest.mail.message import Message
 from listdigest.mail.subject import Subject, parse_subject
 
 _UNTHREADED_WINDOW = 24 * 3600
+_VERSION_TAG_RE = re.compile(r"(?i)^(?:patch-?)?v\d+$")
 
 
 @dataclass(slots=True)
@@ -90,6 +95,7 @@ def group_series(messages: Iterable[Message]) -> list[Series]:
     """Group the patch emails among ``messages`` into series, in order of first sight."""
     series: list[Series] = []
     by_key: dict[tuple[str, int, int | None, str], Series] = {}
+    by_thread: dict[tuple[str, int | None, str], Series] = {}  # any version
     unthreaded: list[tuple[Message, Series]] = []
     for pos, msg in enumerate(messages):
         if not msg.is_patch_email:
@@ -103,6 +109,8 @@ def group_series(messages: Iterable[Message]) -> list[Series]:
         root = msg.references[0] if msg.references else msg.in_reply_to or msg.message_id
         key = (root, subject.version, subject.total, msg.from_addr)
         current = by_key.get(key)
+        if current is None and not any(_VERSION_TAG_RE.match(t) for t in subject.tags):
+            current = by_thread.get((root, subject.total, msg.from_addr))
         if current is None and not msg.references and not msg.in_reply_to:
             current = _unthreaded_match(unthreaded, msg, subject)
         if current is None or current.has(subject):
@@ -111,9 +119,11 @@ def group_series(messages: Iterable[Message]) -> list[Series]:
             if not msg.references and not msg.in_reply_to:
                 unthreaded.append((msg, current))
         by_key[key] = current
+        by_thread[(root, subject.total, msg.from_addr)] = current
         if msg.message_id:  # later patches threaded to this one (deep threading) find it
             by_key.setdefault((msg.message_id, subject.version, subject.total, msg.from_addr),
                               current)
+            by_thread.setdefault((msg.message_id, subject.total, msg.from_addr), current)
         current.add(msg, subject)
     return series
 
