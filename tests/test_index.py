@@ -1,0 +1,272 @@
+"""The SQLite index: equal to the git path, incremental, rewrite-proof, kill-proof, locked.
+
+Small archives are built by the project's builder from real kvmarm mail (plus one
+with a broken Date); the whole shared kvmarm archive checks counts and equality.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from listdigest.cli import cli
+from listdigest.demo.build import append_messages, build_archive, rewrite_epoch
+from listdigest.digest import collect, parse_when, scan
+from listdigest.errors import IndexError_
+from listdigest.index import default_path, open_index, update_index
+from listdigest.sources.archive import Archive
+from listdigest.sources.blobs import read_blobs
+
+BAD_DATE = (b"From: Odd Sender <odd@example.org>\nSubject: [PATCH] odd: no usable date\n"
+            b"Date: sometime next week\nMessage-ID: <odd-date@example.org>\n\nBody.\n")
+
+
+def rows(db: Path) -> tuple[list[tuple], list[tuple]]:  # type: ignore[type-arg]
+    """Every row of the index, and the epoch states, in order."""
+    conn = sqlite3.connect(db)
+    try:
+        return (conn.execute("SELECT * FROM messages ORDER BY epoch, pos").fetchall(),
+                conn.execute("SELECT * FROM epochs ORDER BY epoch").fetchall())
+    finally:
+        conn.close()
+
+
+def build_index(inbox: Path, db: Path, **kw: int) -> None:
+    with open_index(Archive.open(inbox), db) as idx:
+        update_index(idx, **kw)
+
+
+def git_scan(archive: Archive, start: str | None = None, end: str | None = None) -> list:  # type: ignore[type-arg]
+    return list(scan(archive, archive.commits(start, end)))
+
+
+@pytest.fixture(scope="module")
+def mails(kvmarm: Path) -> list[bytes]:
+    """120 real messages from the start of kvmarm, with a broken Date at 50."""
+    archive = Archive.open(kvmarm)
+    blobs = [e.blob for _, e in zip(range(120), archive.commits(), strict=False) if e.blob]
+    out = [raw for _, raw in read_blobs(archive.epochs[0].path, blobs) if raw]
+    out.insert(50, BAD_DATE)
+    return out
+
+
+@pytest.fixture(scope="module")
+def kv_db(kvmarm: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh index of the whole kvmarm archive, built by the command."""
+    db = tmp_path_factory.mktemp("kv") / "kvmarm.sqlite"
+    result = CliRunner().invoke(cli, ["index", str(kvmarm), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "indexed 21367 new commits; 21367 in the index" in result.output
+    return db
+
+
+# --- the real archive -------------------------------------------------------------------
+
+def test_full_build_indexes_every_commit_with_its_kind(kv_db: Path, kvmarm: Path) -> None:
+    messages, epochs = rows(kv_db)
+    assert len(messages) == 21367
+    head = Archive.open(kvmarm).head(Archive.open(kvmarm).epochs[0])
+    assert epochs == [(0, head, 21367)]
+    conn = sqlite3.connect(kv_db)
+    kinds = dict(conn.execute("SELECT kind, count(*) FROM messages GROUP BY kind"))
+    assert kinds == {"reply": 11212, "patch": 8939, "cover": 909, "other": 193, "pull": 114}
+    assert conn.execute("SELECT count(*) FROM messages WHERE reason != ''").fetchone() == (0,)
+    # parsed tags, thread and series key of a cover letter and its first patch
+    cover, first = conn.execute(
+        "SELECT subject, author_addr, version, counter, total, series_key, files_changed,"
+        " thread FROM messages WHERE commit_id LIKE 'dc625312%' OR commit_id LIKE '1dedeb39%'"
+        " ORDER BY pos").fetchall()
+    key = "20210302150002.3685113-1-qperret@google.com|v3|32|qperret@google.com"
+    assert cover == ("[PATCH v3 00/32] KVM: arm64: A stage 2 for the host", "qperret@google.com",
+                     3, 0, 32, key, 47, "20210302150002.3685113-1-qperret@google.com")
+    assert first[1:6] == ("will@kernel.org", 3, 1, 32, key)  # in-body From: Will Deacon
+
+
+def test_index_gives_the_items_git_gives(kv_db: Path, kvmarm: Path) -> None:
+    archive = Archive.open(kvmarm)
+    with open_index(archive, kv_db) as idx:
+        from_index = idx.scanned()
+    from_git = git_scan(archive)
+    assert len(from_index) == 21367
+    assert from_index == from_git  # every Message equal, field by field
+    assert Counter(s.message.kind for s in from_git if s.message)["cover"] == 909
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize("span", [["--from", "1902d676530e", "--to", "1dd65dd559f7"],
+                                  ["--since", "2021-03-02", "--until", "2021-03-08"]])
+def test_digest_is_the_same_with_and_without_the_index(
+        kv_db: Path, kvmarm: Path, span: list[str], fmt: str) -> None:
+    runner = CliRunner()
+    args = ["digest", str(kvmarm), *span, "--format", fmt]
+    plain = runner.invoke(cli, args)
+    indexed = runner.invoke(cli, [*args, "--db", str(kv_db)])
+    assert plain.exit_code == indexed.exit_code == 0
+    assert indexed.stdout == plain.stdout
+    assert indexed.stderr == plain.stderr
+    if span[0] == "--from":
+        assert "166 commits: 166 messages (63 patch emails, 102 replies, 1 other" in plain.stderr
+        if fmt == "text":
+            assert ("[PATCH v3 00/32] KVM: arm64: A stage 2 for the host - Quentin Perret "
+                    "<qperret@google.com>") in plain.stdout
+
+
+def test_a_range_from_the_index_has_its_rows(kv_db: Path, kvmarm: Path) -> None:
+    with open_index(Archive.open(kvmarm), kv_db) as idx:
+        items = idx.scanned("1902d676530e", "1dd65dd559f7")
+    assert len(items) == 166
+    assert items[0].entry.commit.startswith("3e806767e189")  # --from is exclusive
+    assert items[-1].entry.commit.startswith("1dd65dd559f7")
+    cover = next(s.message for s in items if s.entry.commit.startswith("dc625312"))
+    assert cover.subject == "[PATCH v3 00/32] KVM: arm64: A stage 2 for the host"
+    assert (cover.author_name, cover.kind) == ("Quentin Perret", "cover")
+
+
+def test_a_killed_build_resumes_to_the_same_index(kv_db: Path, kvmarm: Path,
+                                                   tmp_path: Path) -> None:
+    db = tmp_path / "killed.sqlite"
+    code = ("import sys; from listdigest.index import open_index, update_index;"
+            "from listdigest.sources.archive import Archive\n"
+            "with open_index(Archive.open(sys.argv[1]), sys.argv[2]) as idx:\n"
+            "    update_index(idx, batch_size=500)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(kvmarm), str(db)],
+                            start_new_session=True)
+    stored = 0
+    while proc.poll() is None and not stored:
+        time.sleep(0.01)
+        try:
+            conn = sqlite3.connect(db)
+            stored = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+            conn.close()
+        except sqlite3.Error:
+            pass  # not created yet
+    os.killpg(proc.pid, signal.SIGKILL)  # the build and its workers, mid-way
+    proc.wait()
+    partial = len(rows(db)[0])
+    assert 0 < partial < 21367 and partial % 500 == 0
+    build_index(kvmarm, db)
+    assert rows(db) == rows(kv_db)
+
+
+# --- archives built by the test ---------------------------------------------------------
+
+def test_index_in_two_steps_equals_index_in_one(mails: list[bytes], tmp_path: Path) -> None:
+    inbox = build_archive(tmp_path / "steps", mails[:70])
+    build_index(inbox, tmp_path / "steps.sqlite")
+    append_messages(inbox, mails[70:])
+    with open_index(Archive.open(inbox), tmp_path / "steps.sqlite") as idx:
+        result = update_index(idx, batch_size=16)  # several batches, read by workers
+    assert (result.added, result.total, result.rewritten) == (len(mails) - 70, len(mails), [])
+    whole = build_archive(tmp_path / "whole", mails)
+    build_index(whole, tmp_path / "whole.sqlite")
+    assert rows(tmp_path / "steps.sqlite") == rows(tmp_path / "whole.sqlite")
+
+
+def test_a_rewritten_epoch_is_noticed_and_reread(mails: list[bytes], tmp_path: Path) -> None:
+    inbox = build_archive(tmp_path / "inbox", mails)
+    db = tmp_path / "index.sqlite"
+    build_index(inbox, db)
+    spam = mails[30]
+    message_id = spam.split(b"Message-ID: <", 1)[1].split(b">", 1)[0].decode()
+    rewrite_epoch(inbox, 0, lambda raw: raw != spam)
+    append_messages(inbox, [BAD_DATE.replace(b"odd-date", b"after-rewrite")])
+    with open_index(Archive.open(inbox), db) as idx:
+        result = update_index(idx)
+        assert idx.db.execute("SELECT count(*) FROM messages WHERE message_id = ?",
+                              (message_id,)).fetchone() == (0,)
+    assert result.rewritten == [(0, 30)]
+    assert (result.added, result.total) == (len(mails) - 30, len(mails))
+    fresh = tmp_path / "fresh.sqlite"
+    build_index(inbox, fresh)
+    assert rows(db) == rows(fresh)
+
+
+def test_epochs_make_one_timeline(mails: list[bytes], tmp_path: Path) -> None:
+    inbox = build_archive(tmp_path / "multi", mails[:100], epoch_size=40)  # epochs 0, 1, 2
+    db = tmp_path / "multi.sqlite"
+    build_index(inbox, db)
+    new = append_messages(inbox, mails[100:], new_epoch=True)  # epoch 3, picked up
+    archive = Archive.open(inbox)
+    ids = [e.commit for e in archive.commits()]
+    with open_index(archive, db) as idx:
+        assert update_index(idx).added == len(new)
+        assert [e for e, _, _ in rows(db)[1]] == [0, 1, 2, 3]
+        span = idx.scanned(ids[25], ids[55])  # --from in epoch 0, --to in epoch 1
+        assert span == git_scan(archive, ids[25], ids[55])
+        assert [s.entry.epoch for s in span] == [0] * 14 + [1] * 16
+        lo = parse_when("2019-05-03").timestamp()
+        hi = parse_when("2019-05-05", end=True).timestamp()
+        by_date = idx.scanned_between(lo, hi)
+    keep = lambda ts: lo <= ts <= hi  # noqa: E731
+    assert collect(by_date, keep) == collect(git_scan(archive), keep)
+    assert {s.entry.epoch for s in by_date} == {0, 1, 2}
+    odd = [s.message for s in by_date if s.message and s.message.message_id == "odd-date@example.org"]
+    assert odd and not odd[0].date_ok  # dated by its commit time, as on the git path
+
+
+def test_digest_uses_and_updates_the_default_index(mails: list[bytes], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    inbox = build_archive(tmp_path / "list", mails[:40], epoch_size=25)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["index", str(inbox)]).exit_code == 0
+    path = default_path(Archive.open(inbox))
+    assert path.parent == tmp_path / "data" / "listdigest" / "index"
+    assert path.name.startswith("list-") and len(rows(path)[0]) == 40
+    append_messages(inbox, mails[40:])
+    args = ["digest", str(inbox), "--since", "2019-05-01", "--until", "2019-05-04"]
+    indexed = runner.invoke(cli, args)
+    assert len(rows(path)[0]) == len(mails)  # brought up to date first
+    path.unlink()
+    plain = runner.invoke(cli, args)
+    assert (indexed.stdout, indexed.stderr) == (plain.stdout, plain.stderr)
+
+
+def test_a_second_run_is_refused_while_the_index_is_in_use(mails: list[bytes],
+                                                           tmp_path: Path) -> None:
+    inbox = build_archive(tmp_path / "inbox", mails[:20])
+    db = tmp_path / "index.sqlite"
+    with open_index(Archive.open(inbox), db) as idx:
+        update_index(idx)
+        command = Path(sys.executable).with_name("listdigest")
+        proc = subprocess.run([command, "index", str(inbox), "--db", str(db)],
+                              capture_output=True, text=True, check=False)
+        assert proc.returncode == 1
+        assert proc.stderr == (f"listdigest: error: index {db} is in use by another listdigest"
+                               f" run (pid {os.getpid()})\n")
+        with pytest.raises(IndexError_, match="in use"), open_index(Archive.open(inbox), db):
+            pass
+    assert len(rows(db)[0]) == 20
+    with open_index(Archive.open(inbox), db) as idx:  # free again
+        assert update_index(idx).added == 0
+
+
+def test_other_parsing_code_or_another_archive_is_not_trusted(mails: list[bytes],
+                                                              tmp_path: Path) -> None:
+    inbox = build_archive(tmp_path / "inbox", mails[:20])
+    db = tmp_path / "index.sqlite"
+    build_index(inbox, db)
+    before = rows(db)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE meta SET value = 'older code' WHERE key = 'fingerprint'")
+    conn.commit()
+    conn.close()
+    with open_index(Archive.open(inbox), db) as idx:
+        idx.set_state("digest:list", "abc")
+        assert update_index(idx).added == 20  # rebuilt
+        assert idx.get_state("digest:list") == "abc"
+        assert idx.get_state("unknown") is None
+    assert rows(db) == before
+    other = build_archive(tmp_path / "other", mails[:5])
+    with pytest.raises(IndexError_, match="belongs to another archive"), \
+            open_index(Archive.open(other), db):
+        pass
