@@ -65,11 +65,11 @@ def describe(result: UpdateResult) -> list[str]:
 def index(archive: str, db: str | None) -> None:
     """Index ARCHIVE in SQLite, or bring its index up to date (only new commits are read;
     a rewritten epoch is noticed and re-read)."""
-    with open_index(Archive.open(archive), db) as idx, progress_bar("indexing") as progress:
-        result = update_index(idx, progress=progress)
-        for line in describe(result):
+    with open_index(Archive.open(archive), db) as idx:
+        with progress_bar("indexing") as progress:
+            result = update_index(idx, progress=progress)
+        for line in [*describe(result), f"index: {idx.path}"]:
             click.echo(f"listdigest: {line}", err=True)
-        click.echo(f"listdigest: index {idx.path}", err=True)
 
 
 COMMANDS = [index]

@@ -65,6 +65,9 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     count INTEGER NOT NULL          -- rows of this epoch (positions 0 … count-1)
 )""")
 
+#: One encoder for every row: ``json.dumps`` with options builds a new one per call.
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
 INSERT = (f"INSERT INTO messages ({', '.join(COLUMNS)}) "
           f"VALUES ({', '.join('?' * len(COLUMNS))})")
 SELECT = f"SELECT {', '.join(COLUMNS)} FROM messages"
@@ -85,9 +88,12 @@ def row_of(pos: int, item: Scanned) -> tuple:  # type: ignore[type-arg]
     files, ins, dels = m.diffstat or (None, None, None)
     return (*head, "", m.date, m.message_id, m.subject, m.date_ok, m.from_name,
             m.from_addr, m.author_name, m.author_addr, m.in_reply_to,
-            json.dumps(m.references), m.list_id, m.kind, files, ins, dels,
-            json.dumps(m.trailers, ensure_ascii=False), tags.version, tags.counter,
-            tags.total, json.dumps(tags.prefixes, ensure_ascii=False), thread, series_key)
+            _json(m.references), m.list_id, m.kind, files, ins, dels, _json(m.trailers),
+            tags.version, tags.counter, tags.total, _json(tags.prefixes), thread, series_key)
+
+
+def _json(items: tuple) -> str:  # type: ignore[type-arg]
+    return _to_json(items) if items else "[]"
 
 
 def scanned_of(row: tuple) -> Scanned:  # type: ignore[type-arg]

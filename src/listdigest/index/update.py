@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -35,11 +36,14 @@ _Rows = tuple[int, str, int, list[tuple]]  # type: ignore[type-arg]
 
 @dataclass(slots=True)
 class Plan:
-    """What one epoch needs: read the commits after ``tip`` (all when None), ``new``
-    of them, starting at position ``count``."""
+    """What one epoch needs: read the commits after ``tip`` (all when None) up to
+    ``head``, ``new`` of them, starting at position ``count``. Reading up to the head
+    that was compared, not to whatever HEAD is by then, keeps a rewrite that lands
+    meanwhile for the next update to notice."""
 
     epoch: Epoch
     tip: str | None
+    head: str | None
     count: int
     new: int
 
@@ -93,13 +97,13 @@ def _plan(index: Index, epoch: Epoch, result: UpdateResult) -> Plan:
     tip, count = row.fetchone() or (None, 0)
     head = index.archive.head(epoch)
     if tip == head:
-        return Plan(epoch, tip, count, 0)
+        return Plan(epoch, tip, head, count, 0)
     if tip is not None and head is not None and _is_ancestor(epoch, tip, head):
         new = int(git(epoch.path, "rev-list", "--count", f"{tip}..{head}"))
-        return Plan(epoch, tip, count, new)
+        return Plan(epoch, tip, head, count, new)
     ids = git(epoch.path, "rev-list", "--reverse", head).decode().split() if head else []
     if tip is None:
-        return Plan(epoch, None, 0, len(ids))
+        return Plan(epoch, None, head, 0, len(ids))
     stored = db.execute("SELECT commit_id FROM messages WHERE epoch = ? ORDER BY pos",
                         (epoch.number,))
     same = 0
@@ -113,7 +117,7 @@ def _plan(index: Index, epoch: Epoch, result: UpdateResult) -> Plan:
         db.execute("INSERT OR REPLACE INTO epochs (epoch, tip, count) VALUES (?, ?, ?)",
                    (epoch.number, tip, same))
     result.rewritten.append((epoch.number, same))
-    return Plan(epoch, tip, same, len(ids) - same)
+    return Plan(epoch, tip, head, same, len(ids) - same)
 
 
 def _is_ancestor(epoch: Epoch, old: str, new: str) -> bool:
@@ -129,7 +133,7 @@ def _batches(archive: Archive, plans: list[Plan], size: int) -> Iterator[_Batch]
         if not plan.new:
             continue
         one = Archive(archive.path, "epoch", (plan.epoch,))
-        entries = one.commits(plan.tip)
+        entries = one.commits(plan.tip, plan.head)
         pos = plan.count
         while chunk := list(islice(entries, size)):
             yield one, chunk, pos
@@ -158,7 +162,9 @@ def _read_all(batches: Iterable[_Batch], *, parallel: bool) -> Iterator[Iterator
 
 def _watch_parent(parent: int) -> None:
     """End this worker when the build process is gone (killed): an orphaned pool
-    worker would otherwise wait for work forever."""
+    worker would otherwise wait for work forever. Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
