@@ -17,7 +17,7 @@ CORPUS = SHARED / "corpus" / "patchwork"
 
 @pytest.fixture(scope="session")
 def kvmarm() -> Path:
-    """The public-inbox v2 archive of the kvmarm list (21,367 messages, 2019–2023)."""
+    """The public-inbox v2 archive of the kvmarm list (21,367 messages, 2019-2023)."""
     assert (KVMARM / "git" / "0.git").is_dir(), f"shared archive missing: {KVMARM}"
     return KVMARM
 

@@ -316,8 +316,10 @@ def test_cli_mirror_and_update(lore: Lore, tmp_path: Path) -> None:
 def test_cli_errors(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["mirror", "--update", str(tmp_path / "nowhere")])
-    assert isinstance(result.exception, ArchiveError)
-    assert "is not a mirror" in str(result.exception)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("listdigest: error: ")
+    assert "is not a mirror" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
     for args in (["mirror", "https://lore.kernel.org/x"],
                  ["mirror", "--update", "https://lore.kernel.org/x", str(tmp_path)]):
         result = runner.invoke(cli, args)
