@@ -398,3 +398,34 @@ def test_multipart_alternative_takes_the_plain_part() -> None:
 def test_html_only_message_has_no_text() -> None:
     raw = mail("<p>hi</p>\n", extra="Content-Type: text/html\n")
     assert parse_message(raw)[1].section == ""
+
+
+def test_multipart_parts_are_each_decoded_in_their_own_charset() -> None:
+    raw = (b"From: S <s@x.org>\nSubject: [PATCH] m\n"
+           b"Content-Type: multipart/mixed; boundary=BB\n\n"
+           b"--BB\nContent-Type: text/plain; charset=iso-8859-1\n\nJ\xf6rg wrote this\n"
+           b"--BB\nContent-Type: text/x-patch; charset=utf-8\n\nReviewed-by: Zo\xc3\xab <z@x.org>\n"
+           b"--BB--\n")
+    msg, body = parse_message(raw)
+    assert body.section == "Jörg wrote this\n\nReviewed-by: Zoë <z@x.org>"
+    assert msg.trailers == (("Reviewed-by", "Zoë <z@x.org>"),)
+
+
+@pytest.mark.parametrize(("subject", "version", "is_patch"), [
+    ("[stable:PATCH 4.19] KVM: fix", 1, True),
+    ("[RFCv2 PATCH 1/3] x", 2, True),
+    ("[PATCH RFC-v3] x", 3, True),
+])
+def test_colon_joined_tags_and_rfc_versions(subject: str, version: int, is_patch: bool) -> None:
+    s = parse_subject(subject)
+    assert (s.version, s.is_patch) == (version, is_patch)
+
+
+def test_junk_message_id_is_no_id() -> None:
+    raw = b"From: S <s@x.org>\nSubject: hi\nMessage-ID:>\n\ntext\n"
+    assert parse_message(raw)[0].message_id == ""
+
+
+def test_via_in_a_real_name_without_original_sender_is_kept() -> None:
+    fields = {"from": "Anna via Bologna <anna@example.org>"}
+    assert real_sender(fields) == ("Anna via Bologna", "anna@example.org")

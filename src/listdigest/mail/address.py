@@ -54,7 +54,6 @@ def real_sender(fields: dict[str, str]) -> tuple[str, str]:
             real_name, real_addr = parse_address(fields.get(key, ""))
             if "@" in real_addr:
                 return real_name or _unvia(name), real_addr
-        return _unvia(name), addr
     return name, addr
 
 

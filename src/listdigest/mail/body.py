@@ -166,7 +166,6 @@ def _multipart_text(ctype: str, body: bytes, depth: int = 0) -> tuple[bytes, str
     delimiter = b"\n--" + boundary.encode("utf-8", "replace")
     chunks = (b"\n" + body).split(delimiter)
     texts: list[bytes] = []
-    charset = None
     for chunk in chunks[1:]:
         if chunk.startswith(b"--"):  # the closing delimiter
             break
@@ -187,10 +186,10 @@ def _multipart_text(ctype: str, body: bytes, depth: int = 0) -> tuple[bytes, str
                 data = unflow(data.decode("latin-1"), delsp).encode("latin-1")
         else:
             continue
-        if data:
-            texts.append(data.removesuffix(b"\r").rstrip(b"\n") + b"\n")
-            charset = charset or cs
-    return b"\n".join(texts), charset
+        if data:  # each part in its own charset, re-encoded to one (UTF-8)
+            text = bytes_to_text(data, cs).rstrip("\r\n") + "\n"
+            texts.append(text.encode("utf-8", "surrogatepass"))
+    return b"\n".join(texts), "utf-8"
 
 
 def parse_body(fields: dict[str, str], raw: bytes, body_start: int) -> Body:

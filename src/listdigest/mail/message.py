@@ -74,8 +74,8 @@ class Message:
 def message_ids(value: str) -> tuple[str, ...]:
     """The Message-IDs in a References or In-Reply-To value, without angle brackets."""
     found = _MSGID_RE.findall(value)
-    if not found and value.strip():
-        found = value.split()[:1]
+    if not found:  # a bare id without brackets; junk such as ">" is no id
+        found = [t for t in (w.strip("<>") for w in value.split()[:1]) if "@" in t or len(t) > 8]
     return tuple(found)
 
 

@@ -22,8 +22,8 @@ _REPLY_RE = re.compile(  # English, German, Nordic, Dutch, Polish, French, Itali
     r"\s*(?:\[\d+\])?\s*[:\uff1a]\s*"
 )
 _BRACKET_RE = re.compile(r"^\[([^\]]*)\]\s*(?::\s*)?")  # "[Patch 2/2]: text" too
-_TOKEN_SPLIT_RE = re.compile(r"[,\s]+")
-_VERSION_RE = re.compile(r"(?i)^(?:patch-?)?v(\d+)$")
+_TOKEN_SPLIT_RE = re.compile(r"[,:\s]+")  # [PATCH net-next,v3,1/2], [stable:PATCH]
+_VERSION_RE = re.compile(r"(?i)^(?:patch-?|rfc-?)?v(\d+)$")  # v2, PATCHv2, RFCv2
 _COUNTER_RE = re.compile(r"^(\d+)/(\d+)$")
 _OF_RE = re.compile(r"(?i)\b(\d+)\s+of\s+(\d+)\b")
 
