@@ -175,6 +175,7 @@ def test_a_rewritten_epoch_is_noticed_and_reread(mails: list[bytes], tmp_path: P
     inbox = build_archive(tmp_path / "inbox", mails)
     db = tmp_path / "index.sqlite"
     build_index(inbox, db)
+    dropped_line = rows(db)[0][40][2]  # a commit the rewrite replaces
     spam = mails[30]
     message_id = spam.split(b"Message-ID: <", 1)[1].split(b">", 1)[0].decode()
     rewrite_epoch(inbox, 0, lambda raw: raw != spam)
@@ -188,6 +189,25 @@ def test_a_rewritten_epoch_is_noticed_and_reread(mails: list[bytes], tmp_path: P
     fresh = tmp_path / "fresh.sqlite"
     build_index(inbox, fresh)
     assert rows(db) == rows(fresh)
+    archive = Archive.open(inbox)
+    with open_index(archive, db) as idx:  # off the indexed line: git's rules, via git
+        assert idx.scanned(dropped_line) == git_scan(archive, dropped_line) != []
+
+
+def test_a_message_git_could_not_give_is_read_again(mails: list[bytes],
+                                                    tmp_path: Path) -> None:
+    inbox = build_archive(tmp_path / "inbox", mails[:20])
+    db = tmp_path / "index.sqlite"
+    build_index(inbox, db)
+    before = rows(db)
+    conn = sqlite3.connect(db)  # as a partial clone without the blob left it
+    conn.execute("UPDATE messages SET reason = 'message blob missing', message_id = NULL,"
+                 " subject = NULL, kind = NULL WHERE pos = 7")
+    conn.commit()
+    conn.close()
+    with open_index(Archive.open(inbox), db) as idx:
+        assert update_index(idx).recovered == 1
+    assert rows(db) == before
 
 
 def test_epochs_make_one_timeline(mails: list[bytes], tmp_path: Path) -> None:

@@ -54,6 +54,8 @@ def describe(result: UpdateResult) -> list[str]:
              for e in result.removed_epochs]
     lines += [f"epoch {e}: rewritten, re-read from position {pos}"
               for e, pos in result.rewritten]
+    if result.recovered:
+        lines.append(f"{result.recovered} messages git could not give before are now indexed")
     lines.append(f"indexed {result.added} new commits; {result.total} in the index")
     return lines
 

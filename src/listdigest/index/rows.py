@@ -59,6 +59,8 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     "CREATE INDEX IF NOT EXISTS messages_date ON messages (date)",
     "CREATE INDEX IF NOT EXISTS messages_message_id ON messages (message_id)",
     "CREATE INDEX IF NOT EXISTS messages_thread ON messages (thread)",
+    "CREATE INDEX IF NOT EXISTS messages_unread ON messages (epoch) WHERE blob IS NOT NULL"
+    " AND reason != ''",
     """CREATE TABLE IF NOT EXISTS epochs (
     epoch INTEGER PRIMARY KEY,
     tip TEXT,                       -- newest indexed commit (NULL: none yet)
@@ -70,6 +72,7 @@ _to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 INSERT = (f"INSERT INTO messages ({', '.join(COLUMNS)}) "
           f"VALUES ({', '.join('?' * len(COLUMNS))})")
+REPLACE = INSERT.replace("INSERT", "INSERT OR REPLACE", 1)
 SELECT = f"SELECT {', '.join(COLUMNS)} FROM messages"
 
 

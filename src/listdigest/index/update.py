@@ -24,7 +24,7 @@ from itertools import islice
 
 from listdigest.digest import scan
 from listdigest.index.db import Index, transaction
-from listdigest.index.rows import INSERT, row_of
+from listdigest.index.rows import INSERT, REPLACE, row_of
 from listdigest.sources.archive import GIT_ENV, Archive, CommitEntry, Epoch, git
 
 BATCH_SIZE = 2000
@@ -56,6 +56,8 @@ class UpdateResult:
     rewritten: list[tuple[int, int]] = field(default_factory=list)
     """(epoch, position of the first commit that differed) per rewritten epoch."""
     removed_epochs: list[int] = field(default_factory=list)
+    recovered: int = 0
+    """Commits whose message git could not give before and now does."""
     total: int = 0
     """Rows in the index afterwards."""
 
@@ -73,6 +75,7 @@ def update_index(index: Index, *, batch_size: int = BATCH_SIZE,
                 db.execute("DELETE FROM epochs WHERE epoch = ?", (gone,))
             result.removed_epochs.append(gone)
     plans = [_plan(index, epoch, result) for epoch in index.archive.epochs]
+    _reread_unread(index, result)
     todo = sum(p.new for p in plans)
     if todo:
         batches = _batches(index.archive, plans, batch_size)
@@ -118,6 +121,25 @@ def _plan(index: Index, epoch: Epoch, result: UpdateResult) -> Plan:
                    (epoch.number, tip, same))
     result.rewritten.append((epoch.number, same))
     return Plan(epoch, tip, head, same, len(ids) - same)
+
+
+def _reread_unread(index: Index, result: UpdateResult) -> None:
+    """Read again the commits whose blob could not be read (a partial clone lacks large
+    blobs until fetched): the git path would read them now, so the index must too."""
+    db = index.db
+    unread = db.execute("SELECT epoch, pos, commit_id, commit_time, blob FROM messages"
+                        " WHERE blob IS NOT NULL AND reason != '' ORDER BY epoch, pos")
+    by_epoch: dict[int, list[tuple[int, CommitEntry]]] = {}
+    for epoch, pos, commit, ctime, blob in unread.fetchall():
+        by_epoch.setdefault(epoch, []).append((pos, CommitEntry(commit, epoch, ctime, blob)))
+    for epoch in index.archive.epochs:
+        if found := by_epoch.get(epoch.number):
+            one = Archive(index.archive.path, "epoch", (epoch,))
+            items = list(scan(one, [entry for _, entry in found]))
+            with transaction(db):
+                db.executemany(REPLACE, [row_of(pos, item) for (pos, _), item
+                                         in zip(found, items, strict=True)])
+            result.recovered += sum(item.message is not None for item in items)
 
 
 def _is_ancestor(epoch: Epoch, old: str, new: str) -> bool:
