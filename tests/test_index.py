@@ -77,8 +77,6 @@ def test_full_build_indexes_every_commit_with_its_kind(kv_db: Path, kvmarm: Path
     head = Archive.open(kvmarm).head(Archive.open(kvmarm).epochs[0])
     assert epochs == [(0, head, 21367)]
     conn = sqlite3.connect(kv_db)
-    kinds = dict(conn.execute("SELECT kind, count(*) FROM messages GROUP BY kind"))
-    assert kinds == {"reply": 11212, "patch": 8939, "cover": 909, "other": 193, "pull": 114}
     assert conn.execute("SELECT count(*) FROM messages WHERE reason != ''").fetchone() == (0,)
     # parsed tags, thread and series key of a cover letter and its first patch
     cover, first = conn.execute(
@@ -98,7 +96,11 @@ def test_index_gives_the_items_git_gives(kv_db: Path, kvmarm: Path) -> None:
     from_git = git_scan(archive)
     assert len(from_index) == 21367
     assert from_index == from_git  # every Message equal, field by field
-    assert Counter(s.message.kind for s in from_git if s.message)["cover"] == 909
+    kinds = Counter(s.message.kind for s in from_git if s.message)
+    conn = sqlite3.connect(kv_db)
+    assert dict(conn.execute("SELECT kind, count(*) FROM messages GROUP BY kind")) == kinds
+    # counted by the git path with the parser as of 65961ee (a parser change moves them)
+    assert kinds == {"reply": 11212, "patch": 8940, "cover": 909, "other": 192, "pull": 114}
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
