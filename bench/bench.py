@@ -411,6 +411,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="listdigest-bench-") as tmpdir:
         tmp = Path(tmpdir)
+        # A private data/cache home: no index at the default path is found by the
+        # "no index" rows, and nothing is left in the user's folders.
+        for var in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+            env[var] = str(tmp / "home" / var.lower())
         if args.rev:
             env["PYTHONPATH"] = os.pathsep.join(
                 [str(export_rev(args.rev, tmp)), *filter(None, [env.get("PYTHONPATH")])])
@@ -499,6 +503,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def check_indexed(result: Result, run: Run, expected: int, notes: list[str]) -> None:
+    """Note when the index says it read another number of commits than expected (its
+    stderr line ``indexed N new commits``; nothing is checked if it has none)."""
+    found = re.findall(r"indexed (\d+) new commits", run.stderr)
+    if found and int(found[-1]) != expected:
+        notes.append(f"{result.key}: index read {found[-1]} commits, expected {expected}")
+
+
 def bench_index(listdigest: list[str], env: dict[str, str], archive: Path,
                 epochs: list[Path], tips: list[str], tmp: Path, n: int, blobs: int,
                 raw_seconds: float | None, week_args: tuple[str, ...],
@@ -519,7 +531,9 @@ def bench_index(listdigest: list[str], env: dict[str, str], archive: Path,
         return index(archive, db)
 
     try:
-        repeat(full, n, build)
+        commits = sum(int(git(e, "rev-list", "--count", t).strip())
+                      for e, t in zip(epochs, tips, strict=True))
+        check_indexed(full, repeat(full, n, build)[-1], commits, notes)
     except BenchError as exc:
         notes.append(f"index_full failed: {exc}")
         return results
@@ -554,7 +568,7 @@ def bench_index(listdigest: list[str], env: dict[str, str], archive: Path,
         return index(inbox, db)
 
     try:
-        repeat(inc, n, incremental)
+        check_indexed(inc, repeat(inc, n, incremental)[-1], back, notes)
         inc.finish(raw_seconds, False)
         results.append(inc)
     except BenchError as exc:
