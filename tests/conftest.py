@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lore import lore  # noqa: F401  (the local lore server fixture)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 KVMARM = SHARED / "archives" / "kvmarm"

@@ -34,9 +34,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from listdigest.cli import demo_cmd, digest_cmd, index_cmd, mirror_cmd
+    from listdigest.cli import demo_cmd, digest_cmd, index_cmd, mirror_cmd, update_cmd
 
-    for module in (demo_cmd, digest_cmd, index_cmd, mirror_cmd):
+    for module in (demo_cmd, digest_cmd, index_cmd, mirror_cmd, update_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import click
 
-from listdigest.cli.digest_cmd import make_digest, write_output
+from listdigest.cli.digest_cmd import make_digest, render, write_output
 from listdigest.demo import build_archive, demo_messages
-from listdigest.render.json import render_json
-from listdigest.render.text import render_text
 from listdigest.sources.archive import Archive
 
 
@@ -28,7 +26,7 @@ def demo(keep: Path | None, fmt: str, show_all: bool, output: str | None) -> Non
         inbox = build_archive(keep or Path(tmp) / "demo", demo_messages())
         d = make_digest(Archive.open(inbox), rev_from=None, rev_to=None, since=None,
                         until=None, name="Demo", top=15, show_all=show_all)
-        write_output(render_json(d) if fmt == "json" else render_text(d), output)
+        write_output(render(d, fmt), output)
     if keep:
         click.echo(f"listdigest: demo archive kept in {inbox}", err=True)
 

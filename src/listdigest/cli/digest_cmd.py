@@ -12,7 +12,7 @@ import click
 from listdigest.cli.index_cmd import progress_bar
 from listdigest.digest import Digest, build_digest, collect, parse_when, scan
 from listdigest.errors import ListdigestError
-from listdigest.index import existing_path, open_index, update_index
+from listdigest.index import Index, existing_path, open_index, update_index
 from listdigest.render.json import render_json
 from listdigest.render.text import render_text
 from listdigest.sources.archive import Archive
@@ -23,23 +23,36 @@ def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
                 show_all: bool, db: str | None = None) -> Digest:
     """Read the selected range (from the index at ``db`` or the default path when there
     is one, else from git) and build its digest, printing the account on stderr."""
-    by_date = since is not None or until is not None
-    if by_date and (rev_from or rev_to):
+    if (since is not None or until is not None) and (rev_from or rev_to):
         raise ListdigestError("use --from/--to or --since/--until, not both")
-    keep = None
+    index_path = existing_path(archive, db)
+    if index_path is None:
+        return digest_range(archive, None, rev_from=rev_from, rev_to=rev_to, since=since,
+                            until=until, name=name, top=top, show_all=show_all)
+    with open_index(archive, index_path) as idx:  # the same items, brought up to date first
+        with progress_bar("indexing") as progress:
+            update_index(idx, progress=progress)
+        return digest_range(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since,
+                            until=until, name=name, top=top, show_all=show_all)
+
+
+def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
+                 rev_to: str | None, since: str | None, until: str | None,
+                 name: str | None, top: int, show_all: bool) -> Digest:
+    """The digest of a range by commits or by dates, read from an open, current index
+    or (``idx`` None) from git; the account goes to stderr."""
+    by_date = since is not None or until is not None
     lo = parse_when(since).timestamp() if since else float("-inf")
     hi = parse_when(until, end=True).timestamp() if until else float("inf")
+    keep = None
     if by_date:
         def keep(ts: int) -> bool:
             return lo <= ts <= hi
 
-    index_path = existing_path(archive, db)
-    if index_path is None:
+    if idx is None:
         items = list(scan(archive, archive.commits(rev_from, rev_to)))
-    else:  # the same items from the index, brought up to date first
-        with open_index(archive, index_path) as idx, progress_bar("indexing") as progress:
-            update_index(idx, progress=progress)
-            items = idx.scanned_between(lo, hi) if by_date else idx.scanned(rev_from, rev_to)
+    else:
+        items = idx.scanned_between(lo, hi) if by_date else idx.scanned(rev_from, rev_to)
     messages, acc = collect(items, keep)
     if by_date:
         start, end = since or "start", until or "now"
@@ -52,6 +65,11 @@ def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
                           by_date=by_date, top=top, show_all=show_all)
     report(acc)
     return digest
+
+
+def render(d: Digest, fmt: str) -> str:
+    """The digest as text or JSON."""
+    return render_json(d) if fmt == "json" else render_text(d)
 
 
 def report(acc) -> None:  # type: ignore[no-untyped-def]
@@ -72,11 +90,18 @@ def write_output(text: str, output: str | None) -> None:
         sys.stdout.write(text)
         return
     path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError as exc:
+        raise ListdigestError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @click.command()
@@ -101,7 +126,7 @@ def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | 
     """Print the digest of ARCHIVE (a public-inbox inbox, epoch or v1 repository)."""
     d = make_digest(Archive.open(archive), rev_from=rev_from, rev_to=rev_to, since=since,
                     until=until, name=name, top=top, show_all=show_all, db=db)
-    write_output(render_json(d) if fmt == "json" else render_text(d), output)
+    write_output(render(d, fmt), output)
 
 
 COMMANDS = [digest]

@@ -127,6 +127,11 @@ class Archive:
                 return epoch, proc.stdout.decode().strip()
         raise ArchiveError(f"unknown revision: {rev} (not a commit of any epoch of {self.path})")
 
+    def commit_time(self, rev: str) -> int:
+        """The commit time of ``rev`` (seconds since the epoch)."""
+        epoch, commit = self.resolve(rev)
+        return int(git(epoch.path, "log", "-1", "--format=%ct", commit).decode().strip())
+
     def commits(self, start: str | None = None, end: str | None = None) -> Iterator[CommitEntry]:
         """Commits after ``start`` (exclusive) up to ``end`` (inclusive), oldest first,
         across epochs, like ``git log --reverse start..end`` over one timeline."""

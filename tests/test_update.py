@@ -1,0 +1,145 @@
+"""``listdigest update``: follow lists from a TOML config and publish what is new."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from lore import Lore, add_messages, git_out
+
+from listdigest.cli import cli
+from listdigest.demo import build_archive, demo_messages
+from listdigest.demo.build import append_messages
+
+
+def patch(n: int) -> bytes:
+    return (f"From: Dev {n} <dev{n}@example.org>\nSubject: [PATCH] fix {n}\n"
+            f"Date: Mon, 7 Apr 2025 10:{n:02d}:00 +0000\nMessage-ID: <fix-{n}@example.org>\n"
+            f"\nFix {n}.\n\nSigned-off-by: Dev {n} <dev{n}@example.org>\n").encode()
+
+
+def write_config(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "lists.toml"
+    path.write_text(body)
+    return path
+
+
+def run(config: Path, *names: str) -> Result:
+    return CliRunner().invoke(cli, ["update", "--config", str(config), *names])
+
+
+@pytest.fixture
+def demo_config(tmp_path: Path) -> Path:
+    build_archive(tmp_path / "demo", demo_messages())
+    return write_config(tmp_path, f"""
+output = "{tmp_path}/out"
+formats = ["text", "json"]
+
+[lists.demo]
+name = "Demo"
+archive = "{tmp_path}/demo"
+db = "{tmp_path}/demo.sqlite"
+since = "2025-03-01"
+""")
+
+
+def test_update_twice_in_a_row_writes_once(demo_config: Path, tmp_path: Path) -> None:
+    first = run(demo_config)
+    assert first.exit_code == 0, first.output
+    tip = git_out(tmp_path / "demo" / "git" / "0.git", "rev-parse", "HEAD")
+    files = sorted(p.name for p in (tmp_path / "out" / "demo").iterdir())
+    assert [f.split("-", 4)[-1] for f in files] == [f"{tip[:9]}.json", f"{tip[:9]}.txt"]
+    text = next((tmp_path / "out" / "demo").glob("*.txt")).read_text()
+    assert text.splitlines()[:2] == ["From 2025-03-01 to now",
+                                     "Demo mailing list update from 2025-03-01 to now"]
+    assert "      3  Maria Ortega <maria.ortega@example.com>" in text
+    second = run(demo_config)
+    assert second.exit_code == 0
+    assert second.stderr.splitlines() == ["demo: no new messages"]
+    assert len(list((tmp_path / "out" / "demo").iterdir())) == 2
+
+
+def test_update_publishes_only_the_new_messages(demo_config: Path, tmp_path: Path) -> None:
+    inbox = tmp_path / "demo"
+    assert run(demo_config).exit_code == 0
+    old_tip = git_out(inbox / "git" / "0.git", "rev-parse", "HEAD")
+    new = append_messages(inbox, [patch(1), patch(2)])
+    result = run(demo_config)
+    assert result.exit_code == 0, result.output
+    assert "demo: indexed 2 new commits" in result.stderr
+    assert ("listdigest: 2 commits: 2 messages (2 patch emails, 0 replies, 0 other,"
+            " 0 duplicates), 0 skipped") in result.stderr
+    out = tmp_path / "out" / "demo"
+    latest = json.loads(next(out.glob(f"*-{new[-1][:9]}.json")).read_text())
+    assert latest["range"] == {"by": "commit", "from": old_tip[:9], "to": new[-1][:9]}
+    assert [s["title"] for s in latest["series"]] == ["fix 1", "fix 2"]
+    assert len(list(out.iterdir())) == 4
+
+
+def test_interrupted_update_loses_nothing(demo_config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "demo").write_text("a file where the list's folder should be")
+    failed = run(demo_config)
+    assert failed.exit_code == 1
+    assert failed.stderr.splitlines()[-1].startswith(
+        f"listdigest: error: demo: cannot write {out}/demo/demo-")
+    (out / "demo").unlink()  # the trouble is fixed: the same digest is written now
+    again = run(demo_config)
+    assert again.exit_code == 0
+    text = next((out / "demo").glob("*.txt")).read_text()
+    assert "      3  Maria Ortega <maria.ortega@example.com>" in text
+
+
+def test_update_mirrors_from_a_url_then_fetches(lore: Lore, tmp_path: Path) -> None:
+    config = write_config(tmp_path, f"""
+output = "{tmp_path}/out"
+
+[lists.test]
+url = "{lore.url}"
+archive = "{tmp_path}/mirror"
+db = "{tmp_path}/test.sqlite"
+since = "2000-01-01"
+""")
+    first = run(config)
+    assert first.exit_code == 0, first.output
+    assert f"test: mirrored {lore.url} into {tmp_path}/mirror" in first.stderr
+    assert "test: indexed 7 new commits" in first.stderr
+    epoch1 = lore.root / "git" / "1.git"
+    tip = add_messages(epoch1, [8, 9], git_out(epoch1, "rev-parse", "HEAD"))
+    second = run(config)
+    assert second.exit_code == 0, second.output
+    assert "test: indexed 2 new commits" in second.stderr
+    text = next((tmp_path / "out" / "test").glob(f"*-{tip[:9]}.txt")).read_text()
+    assert [line for line in text.splitlines() if line.startswith("  [PATCH]")] == [
+        "  [PATCH] change 8 - Dev 8 <dev8@example.org>",
+        "  [PATCH] change 9 - Dev 9 <dev9@example.org>",
+    ]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("", "no [lists.NAME] table"),
+    ("output = 1\ncolour = 'red'\n[lists.a]\narchive='x'\n",
+     "unknown key 'colour' in the top level"),
+    ("output = 'o'\n[lists.a]\n", "[lists.a] needs an archive folder or a url"),
+    ("output = 'o'\n[lists.a]\narchive = 'x'\nformats = ['pdf']\n",
+     "[lists.a]: formats must be a list of text, json"),
+    ("[lists.a]\narchive = 'x'\n", '[lists.a] needs an output folder (output = "…")'),
+    ("output = [", "cannot read"),
+])
+def test_config_mistakes_are_one_line(tmp_path: Path, body: str, message: str) -> None:
+    result = run(write_config(tmp_path, body))
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1
+    assert message in result.stderr
+
+
+def test_missing_config_and_unknown_list(demo_config: Path, tmp_path: Path) -> None:
+    missing = run(tmp_path / "nope.toml")
+    assert missing.stderr == f"listdigest: error: no config file: {tmp_path}/nope.toml\n"
+    unknown = run(demo_config, "kvm")
+    assert unknown.stderr == "listdigest: error: no list 'kvm' in the config\n"
+    assert not os.path.exists(tmp_path / "out")
