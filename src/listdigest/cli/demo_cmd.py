@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from listdigest.cli.digest_cmd import make_digest, render, write_output
+from listdigest.cli.index_cmd import index_archive
 from listdigest.demo import build_archive, demo_messages
 from listdigest.sources.archive import Archive
 
@@ -20,12 +21,17 @@ from listdigest.sources.archive import Archive
               show_default=True)
 @click.option("--all", "show_all", is_flag=True, help="Show every patch's commit message.")
 @click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
-def demo(keep: Path | None, fmt: str, show_all: bool, output: str | None) -> None:
+@click.option("--db", metavar="PATH", help="Index the demo archive here and digest from it.")
+def demo(keep: Path | None, fmt: str, show_all: bool, output: str | None,
+         db: str | None) -> None:
     """Build a small demo archive from emails shipped with listdigest and digest it."""
     with tempfile.TemporaryDirectory(prefix="listdigest-demo-") as tmp:
         inbox = build_archive(keep or Path(tmp) / "demo", demo_messages())
-        d = make_digest(Archive.open(inbox), rev_from=None, rev_to=None, since=None,
-                        until=None, name="Demo", top=15, show_all=show_all)
+        archive = Archive.open(inbox)
+        if db:
+            index_archive(archive, db)
+        d = make_digest(archive, rev_from=None, rev_to=None, since=None, until=None,
+                        name="Demo", top=15, show_all=show_all, db=db)
         write_output(render(d, fmt), output)
     if keep:
         click.echo(f"listdigest: demo archive kept in {inbox}", err=True)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from listdigest.cli.index_cmd import progress_bar
+from listdigest.cli.index_cmd import refresh
 from listdigest.digest import Digest, build_digest, collect, parse_when, scan
 from listdigest.errors import ListdigestError
-from listdigest.index import Index, existing_path, open_index, update_index
+from listdigest.index import Index, existing_path, open_index
 from listdigest.render.json import render_json
 from listdigest.render.text import render_text
 from listdigest.sources.archive import Archive
@@ -30,8 +30,7 @@ def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
         return digest_range(archive, None, rev_from=rev_from, rev_to=rev_to, since=since,
                             until=until, name=name, top=top, show_all=show_all)
     with open_index(archive, index_path) as idx:  # the same items, brought up to date first
-        with progress_bar("indexing") as progress:
-            update_index(idx, progress=progress)
+        refresh(idx)
         return digest_range(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since,
                             until=until, name=name, top=top, show_all=show_all)
 

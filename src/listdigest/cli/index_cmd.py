@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from listdigest.index import UpdateResult, open_index, update_index
+from listdigest.index import Index, UpdateResult, open_index, update_index
 from listdigest.sources.archive import Archive
 
 
@@ -60,6 +60,20 @@ def describe(result: UpdateResult) -> list[str]:
     return lines
 
 
+def refresh(idx: Index, label: str = "indexing") -> UpdateResult:
+    """Bring an open index up to date, with a progress bar on a terminal."""
+    with progress_bar(label) as progress:
+        return update_index(idx, progress=progress)
+
+
+def index_archive(archive: Archive, db: str | None) -> None:
+    """Build or update the index of ``archive`` and say what was done on stderr."""
+    with open_index(archive, db) as idx:
+        result = refresh(idx)
+        for line in [*describe(result), f"index: {idx.path}"]:
+            click.echo(f"listdigest: {line}", err=True)
+
+
 @click.command("index")
 @click.argument("archive", type=click.Path(path_type=str))
 @click.option("--db", metavar="PATH",
@@ -67,11 +81,7 @@ def describe(result: UpdateResult) -> list[str]:
 def index(archive: str, db: str | None) -> None:
     """Index ARCHIVE in SQLite, or bring its index up to date (only new commits are read;
     a rewritten epoch is noticed and re-read)."""
-    with open_index(Archive.open(archive), db) as idx:
-        with progress_bar("indexing") as progress:
-            result = update_index(idx, progress=progress)
-        for line in [*describe(result), f"index: {idx.path}"]:
-            click.echo(f"listdigest: {line}", err=True)
+    index_archive(Archive.open(archive), db)
 
 
 COMMANDS = [index]

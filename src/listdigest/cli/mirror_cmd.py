@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from listdigest.cli.index_cmd import index_archive
 from listdigest.sources.archive import Archive
 from listdigest.sources.mirror import mirror as mirror_archive
 from listdigest.sources.mirror import update as update_mirror
@@ -21,7 +22,9 @@ def _short(commit: str | None) -> str:
               help="Fetch new messages and new epochs into the existing mirror DIR.")
 @click.argument("target", metavar="URL|DIR")
 @click.argument("directory", metavar="[DIR]", required=False)
-def mirror(refresh: bool, target: str, directory: str | None) -> None:
+@click.option("--db", metavar="PATH",
+              help="Also bring the index at PATH up to date (default: none).")
+def mirror(refresh: bool, target: str, directory: str | None, db: str | None) -> None:
     """Clone the public-inbox archive at URL into DIR, or update the mirror in DIR.
 
     \b
@@ -45,6 +48,8 @@ def mirror(refresh: bool, target: str, directory: str | None) -> None:
         counts = [f"{n} {status}" for status in ("cloned", "updated", "unchanged")
                   if (n := sum(c.status == status for c in result.epochs))]
         click.echo(f"updated {dest} from {result.url}: {', '.join(counts)}")
+        if db:
+            index_archive(Archive.open(dest), db)
         return
     if directory is None:
         raise click.UsageError("expected URL DIR, or --update DIR")
@@ -55,6 +60,8 @@ def mirror(refresh: bool, target: str, directory: str | None) -> None:
         click.echo(f"epoch {epoch.number}: cloned {_short(archive.head(epoch))}")
     epochs = f"{len(paths)} epoch" + ("" if len(paths) == 1 else "s")
     click.echo(f"mirrored {epochs} of {target.rstrip('/')} into {dest}")
+    if db:
+        index_archive(archive, db)
 
 
 COMMANDS = [mirror]

@@ -9,6 +9,7 @@ repeats nothing (it finds no new commit and writes no file).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,9 +17,9 @@ import click
 
 from listdigest.cli.config import ListConfig, default_config_path, load_config
 from listdigest.cli.digest_cmd import digest_range, render, write_output
-from listdigest.cli.index_cmd import progress_bar
+from listdigest.cli.index_cmd import refresh
 from listdigest.errors import ListdigestError
-from listdigest.index import Index, open_index, update_index
+from listdigest.index import Index, open_index
 from listdigest.sources import mirror as mirroring
 from listdigest.sources.archive import Archive
 
@@ -101,8 +102,7 @@ def update_list(cfg: ListConfig, now: datetime) -> list[Path]:
     fetch(cfg)
     archive = Archive.open(cfg.archive)
     with open_index(archive, cfg.db) as idx:
-        with progress_bar(f"indexing {cfg.key}") as progress:
-            result = update_index(idx, progress=progress)
+        result = refresh(idx, f"indexing {cfg.key}")
         if result.added:
             click.echo(f"{cfg.key}: indexed {result.added} new commits", err=True)
         return publish(cfg, archive, idx, now)
@@ -112,7 +112,9 @@ def update_list(cfg: ListConfig, now: datetime) -> list[Path]:
 @click.argument("names", nargs=-1, metavar="[LIST]...")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help=f"The lists to follow (default: {default_config_path()}).")
-def update(names: tuple[str, ...], config_path: Path | None) -> None:
+@click.option("--db", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path),
+              help="The index to use, instead of the config's (with one LIST only).")
+def update(names: tuple[str, ...], config_path: Path | None, db: Path | None) -> None:
     """Write a digest of everything new on each followed list since the last update.
 
     Lists are read from a TOML file (see the README); give LIST names to update
@@ -122,6 +124,10 @@ def update(names: tuple[str, ...], config_path: Path | None) -> None:
     lists = load_config(config_path or default_config_path())
     if unknown := sorted(set(names) - {c.key for c in lists}):
         raise ListdigestError(f"no list {unknown[0]!r} in the config")
+    if db is not None:
+        if len(names) != 1:
+            raise ListdigestError("--db needs exactly one LIST (an index is per archive)")
+        lists = [replace(c, db=db) for c in lists]
     now = datetime.now(UTC)
     failed = 0
     for cfg in lists:
