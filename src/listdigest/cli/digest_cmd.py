@@ -84,17 +84,29 @@ def report(acc) -> None:  # type: ignore[no-untyped-def]
 
 
 def write_output(text: str, output: str | None) -> None:
-    """Print, or write a file atomically so a published digest is never half written."""
+    """Print, or write a file atomically so a published digest is never half written.
+
+    A regular file is replaced by renaming a finished temporary file over it (with
+    the mode a new file gets under the umask); anything else that exists, such as
+    /dev/null or a pipe, is written to as it is.
+    """
     if output is None or output == "-":
         sys.stdout.write(text)
         return
     path = Path(output)
     try:
+        if path.exists() and not path.is_file():
+            with path.open("w", encoding="utf-8") as fh:
+                fh.write(text)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
