@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -17,8 +18,31 @@ class Failure(click.ClickException):
         click.echo(f"listdigest: error: {self.message}", err=True)
 
 
+#: Commands by name, imported only when run: a digest from the index should not pay
+#: for loading the mirror's HTTP code or the progress bars' terminal library.
+COMMANDS = {
+    "demo": "listdigest.cli.demo_cmd:demo",
+    "digest": "listdigest.cli.digest_cmd:digest",
+    "index": "listdigest.cli.index_cmd:index",
+    "mirror": "listdigest.cli.mirror_cmd:mirror",
+    "update": "listdigest.cli.update_cmd:update",
+}
+
+
 class Group(click.Group):
-    """The command group; turns known errors into one line instead of a traceback."""
+    """The command group: loads commands lazily and turns known errors into one line
+    instead of a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attr = target.partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -31,17 +55,6 @@ class Group(click.Group):
 @click.version_option(__version__, prog_name="listdigest")
 def cli() -> None:
     """Digests of public-inbox mailing-list archives (lore.kernel.org and others)."""
-
-
-def _register() -> None:
-    from listdigest.cli import demo_cmd, digest_cmd, index_cmd, mirror_cmd, update_cmd
-
-    for module in (demo_cmd, digest_cmd, index_cmd, mirror_cmd, update_cmd):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -36,5 +36,3 @@ def demo(keep: Path | None, fmt: str, show_all: bool, output: str | None,
     if keep:
         click.echo(f"listdigest: demo archive kept in {inbox}", err=True)
 
-
-COMMANDS = [demo]

@@ -139,5 +139,3 @@ def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | 
                     until=until, name=name, top=top, show_all=show_all, db=db)
     write_output(render(d, fmt), output)
 
-
-COMMANDS = [digest]

@@ -7,44 +7,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
 
 from listdigest.index import Index, UpdateResult, open_index, update_index
 from listdigest.sources.archive import Archive
 
 
-class _RateColumn(ProgressColumn):
-    """Messages per second."""
-
-    def render(self, task: Task) -> Text:
-        return Text(f"{task.speed or 0:,.0f} msg/s", style="progress.data.speed")
-
-
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
     """A ``progress(done, total)`` callback drawing a rich bar on a terminal's stderr;
-    None (nothing drawn) when stderr is not a terminal, as under cron."""
+    None (nothing drawn, rich not even loaded) when stderr is not a terminal, as under
+    cron."""
     if not sys.stderr.isatty():
         yield None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               _RateColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=None)
+    from listdigest.cli.progress import terminal_bar
 
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with terminal_bar(label) as advance:
         yield advance
 
 
@@ -83,5 +61,3 @@ def index(archive: str, db: str | None) -> None:
     a rewritten epoch is noticed and re-read)."""
     index_archive(Archive.open(archive), db)
 
-
-COMMANDS = [index]

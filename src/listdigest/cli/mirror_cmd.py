@@ -63,5 +63,3 @@ def mirror(refresh: bool, target: str, directory: str | None, db: str | None) ->
     if db:
         index_archive(archive, db)
 
-
-COMMANDS = [mirror]

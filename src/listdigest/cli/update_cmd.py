@@ -142,5 +142,3 @@ def update(names: tuple[str, ...], config_path: Path | None, db: Path | None) ->
     if failed:
         raise click.exceptions.Exit(1)
 
-
-COMMANDS = [update]
