@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from listdigest.errors import ListdigestError
 from listdigest.mail.body import Body
-from listdigest.mail.message import Message, commit_message, parse_message
+from listdigest.mail.message import Message, commit_message, message_date, parse_message
 from listdigest.model.series import Series, attach_replies, group_series
 from listdigest.sources.archive import Archive, CommitEntry
 from listdigest.sources.blobs import read_blobs
@@ -84,19 +84,22 @@ class Scanned:
     reason: str = ""
 
 
-def scan(archive: Archive, entries: Iterable[CommitEntry]) -> Iterator[Scanned]:
-    """Parse the message each commit adds, reading blobs of one epoch per git process."""
+def scan(archive: Archive, entries: Iterable[CommitEntry],
+         keep: Callable[[int], bool] | None = None) -> Iterator[Scanned]:
+    """Parse the message each commit adds, reading blobs of one epoch per git process.
+    A message whose date ``keep`` rejects is left out unparsed (see ``collect``)."""
     batch: list[CommitEntry] = []
     for entry in entries:
         if batch and entry.epoch != batch[-1].epoch:
-            yield from _scan_epoch(archive, batch)
+            yield from _scan_epoch(archive, batch, keep)
             batch = []
         batch.append(entry)
     if batch:
-        yield from _scan_epoch(archive, batch)
+        yield from _scan_epoch(archive, batch, keep)
 
 
-def _scan_epoch(archive: Archive, batch: list[CommitEntry]) -> Iterator[Scanned]:
+def _scan_epoch(archive: Archive, batch: list[CommitEntry],
+                keep: Callable[[int], bool] | None) -> Iterator[Scanned]:
     repo = next(e.path for e in archive.epochs if e.number == batch[0].epoch)
     with_blob = [e for e in batch if e.blob]
     blobs = read_blobs(repo, [e.blob for e in with_blob if e.blob])
@@ -107,6 +110,8 @@ def _scan_epoch(archive: Archive, batch: list[CommitEntry]) -> Iterator[Scanned]
         _, raw = next(blobs)
         if raw is None:
             yield Scanned(entry, None, "message blob missing")
+            continue
+        if keep is not None and not keep(message_date(raw, entry.time)):
             continue
         try:
             msg, _ = parse_message(raw, commit=entry.commit, epoch=entry.epoch,

@@ -49,7 +49,7 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
             return lo <= ts <= hi
 
     if idx is None:
-        items = list(scan(archive, archive.commits(rev_from, rev_to)))
+        items = list(scan(archive, archive.commits(rev_from, rev_to), keep))
     else:
         items = idx.scanned_between(lo, hi) if by_date else idx.scanned(rev_from, rev_to)
     messages, acc = collect(items, keep)

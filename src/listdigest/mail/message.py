@@ -101,6 +101,13 @@ def parse_date(value: str) -> int | None:
         return None
 
 
+def message_date(raw: bytes, commit_time: int) -> int:
+    """The date ``parse_message`` would give, from the header alone (a quarter of the
+    cost): enough to leave out a message dated outside a range without parsing it."""
+    date = parse_date(header_fields(split_message(raw)[0]).get("date", ""))
+    return commit_time if date is None else date
+
+
 def kind_of(subject: Subject) -> str:
     """Classify a message by its subject tags (see the README's counting rules)."""
     if subject.is_reply:
