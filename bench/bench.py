@@ -31,7 +31,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-DEFAULT_ARCHIVE = "/work/shared/archives/kvmarm"
+#: The shared kvmarm archive beside the checkout (../shared), read in place.
+DEFAULT_ARCHIVE = str(Path(__file__).resolve().parents[1].parent / "shared/archives/kvmarm")
 ROOT = Path(__file__).resolve().parent.parent
 INCREMENT = 1000  # messages added for the incremental index update
 WEEK_DAYS = 7
