@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _REPLY_RE = re.compile(  # English, German, Nordic, Dutch, Polish, French, Italian, CJK
     r"(?i)^(?:re|fwd?|aw|sv|vs|antw|odp|wg|tr|rif|res|ynt|r|回复|回覆|答复|返信)"
@@ -59,6 +60,7 @@ class Subject:
         )
 
 
+@lru_cache(maxsize=8192)
 def parse_subject(full: str) -> Subject:
     """Read reply prefixes and bracket tags off a decoded subject line."""
     rest = full.strip()
