@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from listdigest.errors import ListdigestError
 from listdigest.mail.body import Body
@@ -19,6 +20,9 @@ from listdigest.model.series import Series, attach_replies, group_series
 from listdigest.sources.archive import Archive, CommitEntry
 from listdigest.sources.blobs import read_blobs
 from listdigest.stats.contributors import Row, contributor_table, domain_table
+
+if TYPE_CHECKING:  # the index stores what this module defines; only its type is needed
+    from listdigest.index import Index
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +172,44 @@ def collect(scanned: Iterable[Scanned],
             acc.other += 1
         kept.append(msg)
     return kept, acc
+
+
+@dataclass(slots=True)
+class Selection:
+    """The messages of a range, their account, and how the range is titled."""
+
+    messages: list[Message]
+    accounting: Accounting
+    start: str
+    end: str
+    by_date: bool
+
+
+def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
+           rev_to: str | None, since: str | None, until: str | None) -> Selection:
+    """The messages of a range by commits or by dates, read from an open, current index
+    or (``idx`` None) from git: the same either way."""
+    by_date = since is not None or until is not None
+    lo = parse_when(since).timestamp() if since else float("-inf")
+    hi = parse_when(until, end=True).timestamp() if until else float("inf")
+    keep = None
+    if by_date:
+        def keep(ts: int) -> bool:
+            return lo <= ts <= hi
+
+    if idx is None:
+        items = list(scan(archive, archive.commits(rev_from, rev_to), keep))
+    else:
+        items = idx.scanned_between(lo, hi) if by_date else idx.scanned(rev_from, rev_to)
+    messages, acc = collect(items, keep)
+    if by_date:
+        start, end = since or "start", until or "now"
+    else:
+        start = (archive.resolve(rev_from)[1] if rev_from else
+                 items[0].entry.commit if items else "start")[:9]
+        end = (archive.resolve(rev_to)[1] if rev_to else
+               items[-1].entry.commit if items else start)[:9]
+    return Selection(messages, acc, start, end, by_date)
 
 
 def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,

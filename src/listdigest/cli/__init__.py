@@ -25,6 +25,7 @@ COMMANDS = {
     "digest": "listdigest.cli.digest_cmd:digest",
     "index": "listdigest.cli.index_cmd:index",
     "mirror": "listdigest.cli.mirror_cmd:mirror",
+    "stats": "listdigest.cli.stats_cmd:stats",
     "update": "listdigest.cli.update_cmd:update",
 }
 

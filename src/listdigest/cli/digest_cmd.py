@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from listdigest.cli.index_cmd import refresh
-from listdigest.digest import Digest, build_digest, collect, parse_when, scan
+from listdigest.digest import Digest, build_digest, select
 from listdigest.errors import ListdigestError
 from listdigest.index import Index, existing_path, open_index
 from listdigest.render.json import render_json
@@ -38,32 +38,13 @@ def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
 def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
                  rev_to: str | None, since: str | None, until: str | None,
                  name: str | None, top: int, show_all: bool) -> Digest:
-    """The digest of a range by commits or by dates, read from an open, current index
-    or (``idx`` None) from git; the account goes to stderr."""
-    by_date = since is not None or until is not None
-    lo = parse_when(since).timestamp() if since else float("-inf")
-    hi = parse_when(until, end=True).timestamp() if until else float("inf")
-    keep = None
-    if by_date:
-        def keep(ts: int) -> bool:
-            return lo <= ts <= hi
-
-    if idx is None:
-        items = list(scan(archive, archive.commits(rev_from, rev_to), keep))
-    else:
-        items = idx.scanned_between(lo, hi) if by_date else idx.scanned(rev_from, rev_to)
-    messages, acc = collect(items, keep)
-    if by_date:
-        start, end = since or "start", until or "now"
-    else:
-        start = (archive.resolve(rev_from)[1] if rev_from else
-                 items[0].entry.commit if items else "start")[:9]
-        end = (archive.resolve(rev_to)[1] if rev_to else
-               items[-1].entry.commit if items else start)[:9]
-    digest = build_digest(archive, messages, acc, list_name=name, start=start, end=end,
-                          by_date=by_date, top=top, show_all=show_all)
-    report(acc)
-    return digest
+    """The digest of a range read from an open, current index or (``idx`` None) from git;
+    the account goes to stderr."""
+    sel = select(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since, until=until)
+    report(sel.accounting)
+    return build_digest(archive, sel.messages, sel.accounting, list_name=name,
+                        start=sel.start, end=sel.end, by_date=sel.by_date, top=top,
+                        show_all=show_all)
 
 
 def render(d: Digest, fmt: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from listdigest.digest import Digest
 from listdigest.mail.message import Message
 from listdigest.model.series import Series, review_counts
+from listdigest.stats.history import Period, Statistics
 
 SCHEMA_VERSION = 1
 
@@ -78,3 +79,24 @@ def to_json(d: Digest) -> dict[str, Any]:
 def render_json(d: Digest) -> str:
     """Render a digest as indented JSON text."""
     return json.dumps(to_json(d), indent=2, ensure_ascii=False) + "\n"
+
+
+def _period(p: Period) -> dict[str, Any]:
+    return {"period": p.label, "messages": p.messages, "patch_emails": p.patch_emails,
+            "series": p.series, "replies": p.replies, "reviews": p.reviews,
+            "contributors": len(p.contributors), "newcomers": p.newcomers}
+
+
+def render_stats_json(s: Statistics) -> str:
+    """Render statistics as indented JSON text."""
+    data = {
+        "schema": SCHEMA_VERSION, "list": s.list_name, "from": s.start, "to": s.end,
+        "by": s.by, "top": s.top,
+        "periods": [_period(p) for p in s.periods], "total": _period(s.total),
+        "domains": [{"count": r.count, "domain": r.key} for r in s.domains],
+        "contributors": [{"count": r.count, "address": r.key, "label": r.label}
+                         for r in s.contributors],
+        "reviewers": [{"count": r.count, "address": r.key, "label": r.label}
+                      for r in s.reviewers],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -10,6 +10,7 @@ from listdigest.digest import Digest
 from listdigest.mail.message import Message
 from listdigest.model.series import Series, review_counts
 from listdigest.stats.contributors import format_address
+from listdigest.stats.history import Statistics
 
 
 @cache
@@ -60,3 +61,8 @@ def render_text(d: Digest) -> str:
     template = _environment().get_template("digest.txt.j2")
     return template.render(d=d, author=author, series_summary=series_summary, missing=missing,
                            body=body)
+
+
+def render_stats_text(s: Statistics) -> str:
+    """Render statistics as text: a table of periods, then the three top tables."""
+    return _environment().get_template("stats.txt.j2").render(s=s)

@@ -34,7 +34,7 @@ def format_address(name: str, addr: str) -> str:
     return f"{name} <{addr}>"
 
 
-def _ranked(counts: Counter[str], labels: dict[str, str], top: int | None) -> list[Row]:
+def ranked(counts: Counter[str], labels: dict[str, str], top: int | None) -> list[Row]:
     rows = [Row(n, key, labels[key]) for key, n in counts.items()]
     rows.sort(key=lambda r: (-r.count, r.label.lower(), r.label))
     return rows if top is None else rows[:top]
@@ -47,17 +47,17 @@ def contributor_table(messages: Iterable[Message], top: int | None = None) -> li
     for msg in messages:
         counts[msg.author_addr] += 1
         names.setdefault(msg.author_addr, Counter())[msg.author_name] += 1
-    labels = {addr: format_address(_usual_name(names[addr]), addr) for addr in counts}
-    return _ranked(counts, labels, top)
+    labels = {addr: format_address(usual_name(names[addr]), addr) for addr in counts}
+    return ranked(counts, labels, top)
 
 
 def domain_table(messages: Iterable[Message], top: int | None = None) -> list[Row]:
     """Patch emails per contributor mail domain."""
     counts = Counter(msg.domain for msg in messages)
-    return _ranked(counts, {d: d for d in counts}, top)
+    return ranked(counts, {d: d for d in counts}, top)
 
 
-def _usual_name(names: Counter[str]) -> str:
+def usual_name(names: Counter[str]) -> str:
     """The name used most; Counter keeps first-seen order among equal counts."""
     named = Counter({n: c for n, c in names.items() if n})
     return named.most_common(1)[0][0] if named else ""

@@ -1,0 +1,131 @@
+"""Activity over time: messages, patches, series, replies and people per year, month or
+week, and who reviews — for readers who want years of a list at a glance.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from listdigest.mail.address import parse_address
+from listdigest.mail.message import Message
+from listdigest.model.series import REVIEW_TAGS, group_series
+from listdigest.stats.contributors import (
+    Row,
+    contributor_table,
+    domain_table,
+    format_address,
+    ranked,
+    usual_name,
+)
+
+PERIODS = ("year", "month", "week")
+
+
+@dataclass(slots=True)
+class Period:
+    """What happened in one period."""
+
+    label: str
+    messages: int = 0
+    patch_emails: int = 0
+    series: int = 0
+    """Series whose first message is in this period."""
+    replies: int = 0
+    reviews: int = 0
+    """Acked-by, Reviewed-by and Tested-by trailers given in replies."""
+    contributors: set[str] = field(default_factory=set)
+    """Addresses that sent patch emails."""
+    newcomers: int = 0
+    """Contributors whose first patch email of the selection is in this period."""
+
+
+def period_of(ts: int, by: str) -> str:
+    """``2021``, ``2021-03`` or ISO week ``2021-W09`` of a timestamp (UTC)."""
+    when = datetime.fromtimestamp(ts, UTC)
+    if by == "year":
+        return f"{when.year}"
+    if by == "month":
+        return f"{when.year}-{when.month:02d}"
+    year, week, _ = when.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def by_period(messages: list[Message], by: str) -> list[Period]:
+    """Count messages per period of their date, oldest period first."""
+    periods: dict[str, Period] = {}
+
+    def period(ts: int) -> Period:
+        label = period_of(ts, by)
+        return periods.get(label) or periods.setdefault(label, Period(label))
+
+    for s in group_series(m for m in messages if m.is_patch_email):
+        period(min(m.date for m in s.messages)).series += 1
+    seen: set[str] = set()
+    for msg in sorted(messages, key=lambda m: m.date):
+        p = period(msg.date)
+        p.messages += 1
+        if msg.is_patch_email:
+            p.patch_emails += 1
+            p.contributors.add(msg.author_addr)
+            if msg.author_addr not in seen:
+                seen.add(msg.author_addr)
+                p.newcomers += 1
+        elif msg.kind == "reply":
+            p.replies += 1
+            p.reviews += sum(key.capitalize() in REVIEW_TAGS for key, _ in msg.trailers)
+    return [periods[k] for k in sorted(periods)]
+
+
+def reviewer_table(messages: Iterable[Message], top: int | None = None) -> list[Row]:
+    """Who gives review trailers in replies, by the address in the trailer."""
+    counts: Counter[str] = Counter()
+    names: dict[str, Counter[str]] = {}
+    for msg in messages:
+        if msg.kind != "reply":
+            continue
+        for key, value in msg.trailers:
+            if key.capitalize() in REVIEW_TAGS:
+                name, addr = parse_address(value)
+                if "@" in addr:
+                    counts[addr] += 1
+                    names.setdefault(addr, Counter())[name] += 1
+    labels = {a: format_address(usual_name(names[a]), a) for a in counts}
+    return ranked(counts, labels, top)
+
+
+@dataclass(slots=True)
+class Statistics:
+    """Everything ``listdigest stats`` shows."""
+
+    list_name: str
+    start: str
+    end: str
+    by: str
+    top: int
+    periods: list[Period]
+    total: Period
+    domains: list[Row]
+    contributors: list[Row]
+    reviewers: list[Row]
+
+
+def build_statistics(messages: list[Message], *, list_name: str, start: str, end: str,
+                     by: str, top: int) -> Statistics:
+    """Activity per period, its total, and the tables of the whole selection."""
+    periods = by_period(messages, by)
+    total = Period("total")
+    for p in periods:
+        total.messages += p.messages
+        total.patch_emails += p.patch_emails
+        total.series += p.series
+        total.replies += p.replies
+        total.reviews += p.reviews
+        total.contributors |= p.contributors
+        total.newcomers += p.newcomers
+    patches = [m for m in messages if m.is_patch_email]
+    return Statistics(list_name, start, end, by, top, periods, total,
+                      domain_table(patches, top), contributor_table(patches, top),
+                      reviewer_table(messages, top))
