@@ -12,7 +12,8 @@ import click
 from listdigest.cli.index_cmd import refresh
 from listdigest.digest import Digest, build_digest, select
 from listdigest.errors import ListdigestError
-from listdigest.index import Index, existing_path, open_index
+from listdigest.index import Index, default_path, existing_path, open_index
+from listdigest.index.history import add_earlier_postings
 from listdigest.render.json import render_json
 from listdigest.render.text import render_text
 from listdigest.sources.archive import Archive
@@ -20,19 +21,25 @@ from listdigest.sources.archive import Archive
 
 def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
                 since: str | None, until: str | None, name: str | None, top: int,
-                show_all: bool, db: str | None = None) -> Digest:
+                show_all: bool, db: str | None = None, history: bool = False) -> Digest:
     """Read the selected range (from the index at ``db`` or the default path when there
-    is one, else from git) and build its digest, printing the account on stderr."""
+    is one, else from git) and build its digest, printing the account on stderr.
+    ``history`` looks up earlier postings of each series, building the index if need be."""
     if (since is not None or until is not None) and (rev_from or rev_to):
         raise ListdigestError("use --from/--to or --since/--until, not both")
     index_path = existing_path(archive, db)
+    if history and index_path is None:
+        index_path = Path(db) if db else default_path(archive)
     if index_path is None:
         return digest_range(archive, None, rev_from=rev_from, rev_to=rev_to, since=since,
                             until=until, name=name, top=top, show_all=show_all)
     with open_index(archive, index_path) as idx:  # the same items, brought up to date first
         refresh(idx)
-        return digest_range(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since,
-                            until=until, name=name, top=top, show_all=show_all)
+        d = digest_range(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since,
+                         until=until, name=name, top=top, show_all=show_all)
+        if history:
+            add_earlier_postings(idx, d.series)
+        return d
 
 
 def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
@@ -112,11 +119,14 @@ def write_output(text: str, output: str | None) -> None:
 @click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
 @click.option("--db", metavar="PATH",
               help="Read through this index (default: the archive's index, if built).")
+@click.option("--history", is_flag=True,
+              help="Name earlier versions of each series (uses, or builds, the index).")
 def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | None,
            until: str | None, name: str | None, top: int, fmt: str, show_all: bool,
-           output: str | None, db: str | None) -> None:
+           output: str | None, db: str | None, history: bool) -> None:
     """Print the digest of ARCHIVE (a public-inbox inbox, epoch or v1 repository)."""
     d = make_digest(Archive.open(archive), rev_from=rev_from, rev_to=rev_to, since=since,
-                    until=until, name=name, top=top, show_all=show_all, db=db)
+                    until=until, name=name, top=top, show_all=show_all, db=db,
+                    history=history)
     write_output(render(d, fmt), output)
 

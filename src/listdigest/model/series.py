@@ -32,6 +32,16 @@ _UNTHREADED_WINDOW = 24 * 3600
 _VERSION_TAG_RE = re.compile(r"(?i)^(?:patch-?)?v\d+$")
 
 
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """An earlier posting of a series (found in an index's history): version, date and
+    the Message-ID of its cover letter or first patch."""
+
+    version: int
+    date: int
+    message_id: str
+
+
 @dataclass(slots=True)
 class Series:
     """One posting of a patch set, as far as the messages read show it."""
@@ -46,6 +56,8 @@ class Series:
     """Patches by number; a patch without a counter is number 1."""
     replies: list[Message] = field(default_factory=list)
     """Replies of the range in the series' threads (see attach_replies)."""
+    earlier: list[Posting] = field(default_factory=list)
+    """Earlier postings, oldest first, when the digest was asked for history."""
     _subjects: dict[str, Subject] = field(default_factory=dict, repr=False)
 
     def add(self, msg: Message, subject: Subject) -> None:

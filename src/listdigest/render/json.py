@@ -65,6 +65,8 @@ def to_json(d: Digest) -> dict[str, Any]:
                 "title": s.title, "version": s.version, "total": s.total,
                 "sender": s.sender, "missing": s.missing,
                 "replies": len(s.replies), "reviews": review_counts(s),
+                "earlier": [{"version": p.version, "date": _iso(p.date),
+                             "message_id": p.message_id} for p in s.earlier],
                 "patches": [_patch(s, m) for m in s.messages],
             }
             for s in d.series

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 
 import jinja2
@@ -44,7 +45,14 @@ def series_summary(s: Series) -> str:
     if s.replies:
         parts.append(f"{len(s.replies)} repl" + ("ies" if len(s.replies) != 1 else "y"))
     parts.extend(f"{key}: {n}" for key, n in review_counts(s).items())
-    return ", ".join(parts)
+    text = ", ".join(parts)
+    if s.earlier:
+        text += "; earlier: " + ", ".join(f"v{p.version} {_day(p.date)}" for p in s.earlier)
+    return text
+
+
+def _day(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).date().isoformat()
 
 
 def missing(s: Series) -> str:
