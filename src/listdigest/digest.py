@@ -190,6 +190,8 @@ def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
     """The messages of a range by commits or by dates, read from an open, current index
     or (``idx`` None) from git: the same either way."""
     by_date = since is not None or until is not None
+    if by_date and (rev_from or rev_to):
+        raise ListdigestError("use --from/--to or --since/--until, not both")
     lo = parse_when(since).timestamp() if since else float("-inf")
     hi = parse_when(until, end=True).timestamp() if until else float("inf")
     keep = None

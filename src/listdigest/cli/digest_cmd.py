@@ -9,10 +9,11 @@ from pathlib import Path
 
 import click
 
-from listdigest.cli.index_cmd import refresh
+from listdigest.cli.index_cmd import current_index
+from listdigest.cli.options import range_options
 from listdigest.digest import Digest, build_digest, select
 from listdigest.errors import ListdigestError
-from listdigest.index import Index, default_path, existing_path, open_index
+from listdigest.index import Index
 from listdigest.index.history import add_earlier_postings
 from listdigest.render.json import render_json
 from listdigest.render.text import render_text
@@ -25,21 +26,12 @@ def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
     """Read the selected range (from the index at ``db`` or the default path when there
     is one, else from git) and build its digest, printing the account on stderr.
     ``history`` looks up earlier postings of each series, building the index if need be."""
-    if (since is not None or until is not None) and (rev_from or rev_to):
-        raise ListdigestError("use --from/--to or --since/--until, not both")
-    index_path = existing_path(archive, db)
-    if history and index_path is None:
-        index_path = Path(db) if db else default_path(archive)
-    if index_path is None:
-        return digest_range(archive, None, rev_from=rev_from, rev_to=rev_to, since=since,
-                            until=until, name=name, top=top, show_all=show_all)
-    with open_index(archive, index_path) as idx:  # the same items, brought up to date first
-        refresh(idx)
+    with current_index(archive, db, create=history) as idx:
         d = digest_range(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since,
                          until=until, name=name, top=top, show_all=show_all)
-        if history:
+        if idx is not None and history:
             add_earlier_postings(idx, d.series)
-        return d
+    return d
 
 
 def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
@@ -104,21 +96,8 @@ def write_output(text: str, output: str | None) -> None:
 
 
 @click.command()
-@click.argument("archive", type=click.Path(path_type=str))
-@click.option("--from", "rev_from", metavar="REV", help="Start after this commit (exclusive).")
-@click.option("--to", "rev_to", metavar="REV",
-              help="End at this commit (inclusive; default: newest).")
-@click.option("--since", metavar="DATE", help="Messages dated at or after DATE (ISO 8601).")
-@click.option("--until", metavar="DATE", help="Messages dated up to DATE (a bare date: its end).")
-@click.option("--name", help="List name for the title (default: from List-Id).")
-@click.option("--top", default=15, show_default=True, type=click.IntRange(min=1),
-              help="Rows of each table.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@range_options
 @click.option("--all", "show_all", is_flag=True, help="Show every patch's commit message.")
-@click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
-@click.option("--db", metavar="PATH",
-              help="Read through this index (default: the archive's index, if built).")
 @click.option("--history", is_flag=True,
               help="Name earlier versions of each series (uses, or builds, the index).")
 def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | None,

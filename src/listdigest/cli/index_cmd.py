@@ -5,10 +5,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
-from listdigest.index import Index, UpdateResult, open_index, update_index
+from listdigest.index import (
+    Index,
+    UpdateResult,
+    default_path,
+    existing_path,
+    open_index,
+    update_index,
+)
 from listdigest.sources.archive import Archive
 
 
@@ -42,6 +50,22 @@ def refresh(idx: Index, label: str = "indexing") -> UpdateResult:
     """Bring an open index up to date, with a progress bar on a terminal."""
     with progress_bar(label) as progress:
         return update_index(idx, progress=progress)
+
+
+@contextmanager
+def current_index(archive: Archive, db: str | None, *,
+                  create: bool = False) -> Iterator[Index | None]:
+    """The archive's index at ``db`` (or the default path), open, locked and brought up
+    to date; None when there is none and ``create`` is false (read from git then)."""
+    path = existing_path(archive, db)
+    if path is None and create:
+        path = Path(db) if db else default_path(archive)
+    if path is None:
+        yield None
+        return
+    with open_index(archive, path) as idx:
+        refresh(idx)
+        yield idx
 
 
 def index_archive(archive: Archive, db: str | None) -> None:

@@ -1,0 +1,37 @@
+"""Options shared by the commands that read a range of an archive (digest, stats)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., object])
+
+_RANGE = (
+    click.argument("archive", type=click.Path(path_type=str)),
+    click.option("--from", "rev_from", metavar="REV",
+                 help="Start after this commit (exclusive)."),
+    click.option("--to", "rev_to", metavar="REV",
+                 help="End at this commit (inclusive; default: newest)."),
+    click.option("--since", metavar="DATE", help="Messages dated at or after DATE (ISO 8601)."),
+    click.option("--until", metavar="DATE",
+                 help="Messages dated up to DATE (a bare date: its end)."),
+    click.option("--name", help="List name for the title (default: from List-Id)."),
+    click.option("--top", default=15, show_default=True, type=click.IntRange(min=1),
+                 help="Rows of each table."),
+    click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                 show_default=True),
+    click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output."),
+    click.option("--db", metavar="PATH",
+                 help="Read through this index (default: the archive's index, if built)."),
+)
+
+
+def range_options(command: F) -> F:
+    """ARCHIVE, the range (--from/--to or --since/--until), --name, --top, --format,
+    -o and --db."""
+    for decorate in reversed(_RANGE):
+        command = decorate(command)
+    return command
