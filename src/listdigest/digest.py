@@ -81,7 +81,8 @@ class Digest:
 
 @dataclass(slots=True)
 class Scanned:
-    """One commit of a range as read from git: its message, or why there is none."""
+    """One commit of a range, read from git or the index: its message, or why there is
+    none."""
 
     entry: CommitEntry
     message: Message | None
@@ -105,8 +106,7 @@ def scan(archive: Archive, entries: Iterable[CommitEntry],
 def _scan_epoch(archive: Archive, batch: list[CommitEntry],
                 keep: Callable[[int], bool] | None) -> Iterator[Scanned]:
     repo = next(e.path for e in archive.epochs if e.number == batch[0].epoch)
-    with_blob = [e for e in batch if e.blob]
-    blobs = read_blobs(repo, [e.blob for e in with_blob if e.blob])
+    blobs = read_blobs(repo, [e.blob for e in batch if e.blob])
     for entry in batch:
         if not entry.blob:
             yield Scanned(entry, None, entry.note)
