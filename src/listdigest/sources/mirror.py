@@ -57,7 +57,7 @@ class EpochChange:
 
 
 @dataclass(frozen=True, slots=True)
-class UpdateResult:
+class MirrorUpdate:
     """The inbox URL an update fetched from, and one change per epoch in epoch order."""
 
     url: str
@@ -89,7 +89,7 @@ def mirror(url: str, dest: Path, *, progress: bool = False) -> list[Path]:
     return paths
 
 
-def update(dest: Path, *, progress: bool = False) -> UpdateResult:
+def update(dest: Path, *, progress: bool = False) -> MirrorUpdate:
     """Fetch every epoch of the mirror in ``dest`` and clone the epochs the list gained since
     (a list starts a new epoch every ~1GB). Fetches force refs and prune, so the mirror
     follows lore when it rewrites history."""
@@ -118,7 +118,7 @@ def update(dest: Path, *, progress: bool = False) -> UpdateResult:
         changes.append(EpochChange(n, path, None, archive.head(Epoch(n, path)), cloned=True))
     if manifest is not None:
         (dest / "manifest.js.gz").write_bytes(manifest)
-    return UpdateResult(url, tuple(changes))
+    return MirrorUpdate(url, tuple(changes))
 
 
 def _inbox_url(url: str) -> str:
