@@ -206,16 +206,16 @@ def diff_start(data: bytes, start: int = 0) -> int:
     many times faster than a multi-line regular expression over a large patch; the
     line-start needles assume the byte before ``start`` is a newline (as after a
     header), so search from ``start - 1``."""
-    best = -1
     lo = max(start - 1, 0)
+    hi = len(data)  # each later search stops at the best start found so far
     for marker in _DIFF_MARKERS:
-        pos = data.find(marker, lo)
-        while pos != -1 and (best == -1 or pos < best):
+        pos = data.find(marker, lo, hi)
+        while pos != -1:
             if marker != b"\n--- " or _OLD_FILE_RE.match(data, pos + 1):
-                best = pos
+                hi = pos
                 break
-            pos = data.find(marker, pos + 1)
-    return best
+            pos = data.find(marker, pos + 1, hi)
+    return -1 if hi == len(data) else hi
 
 
 def _strip_inbody(text: str) -> tuple[str, dict[str, str]]:
