@@ -56,8 +56,18 @@ def _day(ts: int) -> str:
 
 
 def missing(s: Series) -> str:
-    """The numbers a series lacks, as its subjects would write them: ``1/37, 2/37``."""
-    return ", ".join(f"{n}/{s.total}" for n in s.missing)
+    """The numbers a series lacks, runs joined: ``2/2``, or ``1-34, 36-49 of 49`` (a list
+    often gets only the patches of a large series that concern it)."""
+    runs: list[list[int]] = []
+    for n in s.missing:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    if len(s.missing) == 1:
+        return f"{s.missing[0]}/{s.total}"
+    parts = [f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs]
+    return f"{', '.join(parts)} of {s.total}"
 
 
 def render_text(d: Digest) -> str:
