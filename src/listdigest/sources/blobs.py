@@ -6,12 +6,16 @@ faster than pygit2 or dulwich for this access pattern (measured, see README).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import subprocess
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from listdigest.sources.archive import GIT_ENV
+
+_F_SETPIPE_SZ = 1031
 
 
 def missing_objects(repo: Path) -> frozenset[str]:
@@ -52,12 +56,15 @@ def _read_present(repo: Path, ids: Sequence[str]) -> Iterator[tuple[str, bytes |
     if not ids:
         return
     proc = subprocess.Popen(
-        ["git", "-c", "protocol.allow=never", "--git-dir", str(repo), "cat-file", "--batch"],
+        ["git", "-c", "protocol.allow=never", "--git-dir", str(repo),
+         "cat-file", "--batch", "--buffer"],  # --buffer: no flush after every object
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         env=GIT_ENV, bufsize=1 << 20,
     )
     stdin, out = proc.stdin, proc.stdout
     assert stdin is not None and out is not None
+    with contextlib.suppress(OSError):  # Linux: a 1 MiB pipe lets git run ahead of parsing
+        fcntl.fcntl(out.fileno(), _F_SETPIPE_SZ, 1 << 20)
 
     def feed() -> None:
         # A thread writes while we read, so neither pipe buffer can fill and deadlock.
