@@ -24,9 +24,6 @@ _MAX_TZ_SECONDS = 14 * 3600  # UTC-12:00 … UTC+14:00 are the zones in use
 #: says (``[GIT] Networking``).
 _PULL_BODY_RE = re.compile(r"(?im)^are available in the git repository at")
 
-KINDS = ("patch", "cover", "reply", "pull", "other")
-
-
 @dataclass(frozen=True, slots=True)
 class Message:
     """What listdigest knows of one message of the archive."""
@@ -51,7 +48,7 @@ class Message:
     references: tuple[str, ...]
     list_id: str
     kind: str
-    """One of KINDS: patch, cover, reply, pull, other."""
+    """One of patch, cover, reply, pull, other (see kind_of)."""
     diffstat: tuple[int, int, int] | None
     trailers: tuple[tuple[str, str], ...]
 
@@ -113,7 +110,7 @@ def kind_of(subject: Subject) -> str:
     if subject.is_reply:
         return "reply"
     if subject.is_patch:
-        return "cover" if subject.counter == 0 else "patch"
+        return "cover" if subject.is_cover else "patch"
     if subject.is_pull:
         return "pull"
     return "other"

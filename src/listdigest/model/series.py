@@ -63,14 +63,14 @@ class Series:
     def add(self, msg: Message, subject: Subject) -> None:
         """Place a message, as cover letter or under its number."""
         self._subjects[msg.message_id or msg.commit] = subject
-        if subject.counter == 0:
+        if subject.is_cover:
             self.cover = msg
         else:
             self.patches[subject.counter or 1] = msg
 
     def has(self, subject: Subject) -> bool:
         """Whether the place of this subject's number is taken already."""
-        if subject.counter == 0:
+        if subject.is_cover:
             return self.cover is not None
         return (subject.counter or 1) in self.patches
 
