@@ -110,3 +110,4 @@ def test_demo_json_has_ids_commits_dates_and_authors() -> None:
     assert patch["diffstat"] == {"files": 2, "insertions": 5, "deletions": 0}
     assert data["series"][3]["missing"] == [2]
     assert (first["replies"], first["reviews"]) == (1, {"Reviewed-by": 1})
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from listdigest.digest import Accounting, Digest
 from listdigest.mail.message import parse_message
 from listdigest.model.series import Series
 from listdigest.render.text import missing
@@ -22,3 +23,14 @@ def test_missing_numbers_are_written_as_runs() -> None:
     assert missing(series_with([35], 49)) == "1-34, 36-49 of 49"
     assert missing(series_with([1, 3, 5], 6)) == "2, 4, 6 of 6"
     assert series_with([1, 2], 2).missing == []
+
+
+def test_links_escape_message_ids_as_public_inbox_does() -> None:
+    d = Digest(list_name="x", start="a", end="b", by_date=False, top=1, patches=[],
+               series=[], domains=[], contributors=[], entries=[], bodies={},
+               accounting=Accounting(), link_base="https://lore.kernel.org/r/")
+    raw = b"From: A <a@x.org>\nSubject: [PATCH] x\nMessage-ID: <a/b%c#d+e@x.org>\n\nbody\n"
+    msg, _ = parse_message(raw)
+    assert d.link(msg) == "https://lore.kernel.org/r/a%2Fb%25c%23d+e@x.org"
+    d.link_base = None
+    assert d.link(msg) is None

@@ -37,6 +37,7 @@ def demo_config(tmp_path: Path) -> Path:
     return write_config(tmp_path, f"""
 output = "{tmp_path}/out"
 formats = ["text", "json"]
+link_base = "https://lore.example.org/r/"
 
 [lists.demo]
 name = "Demo"
@@ -56,6 +57,8 @@ def test_update_twice_in_a_row_writes_once(demo_config: Path, tmp_path: Path) ->
     assert text.splitlines()[:2] == ["From 2025-03-01 to now",
                                      "Demo mailing list update from 2025-03-01 to now"]
     assert "      3  Maria Ortega <maria.ortega@example.com>" in text
+    assert ("  link: https://lore.example.org/r/20250303091501.41235-1-maria.ortega@example.com"
+            in text.splitlines())
     second = run(demo_config)
     assert second.exit_code == 0
     assert second.stderr.splitlines() == ["demo: no new messages"]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from listdigest.errors import ListdigestError
 from listdigest.mail.body import Body
@@ -77,6 +78,14 @@ class Digest:
     entries: list[tuple[Series, Message]]
     bodies: dict[str, Body]
     accounting: Accounting
+    link_base: str | None = None
+    """Prefix of a message's web address (``https://lore.kernel.org/r/``), if wanted."""
+
+    def link(self, msg: Message) -> str | None:
+        """The web address of a message, public-inbox style (Message-ID escaped)."""
+        if not self.link_base or not msg.message_id:
+            return None
+        return self.link_base + quote(msg.message_id, safe="-._~!$&'()*+,;=:@")
 
 
 @dataclass(slots=True)

@@ -4,6 +4,7 @@
 output = "~/digests"        # where digests go: a folder per list below it
 formats = ["text", "json"]  # default: ["text"]
 top = 15
+link_base = "https://lore.kernel.org/r/"  # optional: a web link for each series
 
 [lists.kvm]
 name = "KVM"                          # the digest's title (default: the table's key)
@@ -26,8 +27,8 @@ import platformdirs
 from listdigest.errors import ListdigestError
 
 FORMATS = ("text", "json")
-_TOP_KEYS = {"output", "formats", "top", "lists"}
-_LIST_KEYS = {"name", "url", "archive", "output", "formats", "top", "since", "db"}
+_TOP_KEYS = {"output", "formats", "top", "link_base", "lists"}
+_LIST_KEYS = {"name", "url", "archive", "output", "formats", "top", "since", "db", "link_base"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class ListConfig:
     top: int
     since: str | None
     db: Path | None
+    link_base: str | None
 
 
 def default_config_path() -> Path:
@@ -94,7 +96,7 @@ def _list_config(path: Path, key: str, defaults: dict[str, object],
         output = _path(defaults["output"]) / key
     else:
         raise ListdigestError(f"{where} needs an output folder (output = \"…\")")
-    since, db = table.get("since"), table.get("db")
+    since, db, link_base = table.get("since"), table.get("db"), get("link_base")
     return ListConfig(
         key=key,
         name=str(table.get("name", key)),
@@ -106,6 +108,7 @@ def _list_config(path: Path, key: str, defaults: dict[str, object],
         top=top,
         since=str(since) if since else None,
         db=_path(db) if db else None,
+        link_base=str(link_base) if link_base else None,
     )
 
 

@@ -100,12 +100,16 @@ def write_output(text: str, output: str | None) -> None:
 @click.option("--all", "show_all", is_flag=True, help="Show every patch's commit message.")
 @click.option("--history", is_flag=True,
               help="Name earlier versions of each series (uses, or builds, the index).")
+@click.option("--link-base", metavar="URL",
+              help="Give each series a web link: URL + Message-ID "
+                   "(e.g. https://lore.kernel.org/r/).")
 def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | None,
            until: str | None, name: str | None, top: int, fmt: str, show_all: bool,
-           output: str | None, db: str | None, history: bool) -> None:
+           output: str | None, db: str | None, history: bool, link_base: str | None) -> None:
     """Print the digest of ARCHIVE (a public-inbox inbox, epoch or v1 repository)."""
     d = make_digest(Archive.open(archive), rev_from=rev_from, rev_to=rev_to, since=since,
                     until=until, name=name, top=top, show_all=show_all, db=db,
                     history=history)
+    d.link_base = link_base
     write_output(render(d, fmt), output)
 

@@ -61,6 +61,7 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime) -> lis
         since = cfg.since or (now - timedelta(days=FIRST_RUN_DAYS)).date().isoformat()
         d = digest_range(archive, idx, rev_from=None, rev_to=None, since=since,
                          until=None, **common)
+    d.link_base = cfg.link_base
     stamp = now.strftime("%Y-%m-%d")
     written = []
     for fmt in cfg.formats:

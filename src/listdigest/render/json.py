@@ -18,7 +18,7 @@ def _iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
 
 
-def _patch(s: Series, m: Message) -> dict[str, Any]:
+def _patch(d: Digest, s: Series, m: Message) -> dict[str, Any]:
     subject = s.subject_of(m)
     return {
         "subject": m.subject,
@@ -38,6 +38,7 @@ def _patch(s: Series, m: Message) -> dict[str, Any]:
         "diffstat": dict(zip(("files", "insertions", "deletions"), m.diffstat, strict=True))
         if m.diffstat else None,
         "trailers": [[k, v] for k, v in m.trailers],
+        "link": d.link(m),
     }
 
 
@@ -67,12 +68,12 @@ def to_json(d: Digest) -> dict[str, Any]:
                 "replies": len(s.replies), "reviews": review_counts(s),
                 "earlier": [{"version": p.version, "date": _iso(p.date),
                              "message_id": p.message_id} for p in s.earlier],
-                "patches": [_patch(s, m) for m in s.messages],
+                "patches": [_patch(d, s, m) for m in s.messages],
             }
             for s in d.series
         ],
         "entries": [
-            {**_patch(s, m), "body": b.section if (b := d.bodies.get(m.blob)) else None}
+            {**_patch(d, s, m), "body": b.section if (b := d.bodies.get(m.blob)) else None}
             for s, m in d.entries
         ],
     }
