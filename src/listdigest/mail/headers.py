@@ -27,8 +27,9 @@ WANTED = (
 )
 #: Names are found in a lower-cased copy of the block, each after a newline: a
 #: pattern that starts with a literal lets the regex engine skip ahead with memchr.
-_NAME_RE = re.compile(rb"\n(" + "|".join(WANTED).encode() + rb")[ \t]*:")
-_VALUE_RE = re.compile(rb"[ \t]*(.*(?:\r?\n[ \t].*)*)")
+_FIELD_RE = re.compile(
+    rb"\n(" + "|".join(WANTED).encode() + rb")[ \t]*:[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)"
+)
 
 
 def split_message(raw: bytes) -> tuple[bytes, int]:
@@ -50,11 +51,11 @@ def header_fields(block: bytes) -> dict[str, str]:
     fields: dict[str, str] = {}
     if block.startswith(b"From "):  # mbox separator line
         block = block.partition(b"\n")[2]
-    lowered = b"\n" + block.lower()
-    for m in _NAME_RE.finditer(lowered):
+    block = b"\n" + block
+    for m in _FIELD_RE.finditer(block.lower()):  # same offsets: only ASCII changes case
         key = m.group(1).decode()
         if key not in fields:
-            value = bytes_to_text(_VALUE_RE.match(block, m.end() - 1).group(1))
+            value = bytes_to_text(block[m.start(2):m.end(2)])
             fields[key] = (_FOLD_RE.sub("", value) if "\n" in value else value).strip()
     return fields
 
