@@ -138,12 +138,26 @@ def open_index(archive: Archive, db: str | os.PathLike[str] | None = None) -> It
             conn.close()
 
 
+#: Descriptors of the lock files this process holds (see drop_inherited_locks).
+_HELD: set[int] = set()
+
+
+def drop_inherited_locks() -> None:
+    """In a forked worker: close the lock descriptors inherited from the parent. A
+    ``flock`` lives as long as any descriptor of it is open, so without this a worker
+    that outlives a killed parent would keep the index locked."""
+    for fd in _HELD:
+        os.close(fd)
+    _HELD.clear()
+
+
 @contextmanager
 def _lock(path: Path) -> Iterator[None]:
     """An exclusive ``flock`` on ``<db>.lock`` holding the owner's pid; released by the
     kernel when the process ends, however it ends."""
     lock = path.with_name(path.name + ".lock")
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    _HELD.add(fd)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -156,6 +170,7 @@ def _lock(path: Path) -> Iterator[None]:
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
+        _HELD.discard(fd)
         os.close(fd)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from listdigest.digest import scan
-from listdigest.index.db import Index, transaction
+from listdigest.index.db import Index, drop_inherited_locks, transaction
 from listdigest.index.rows import INSERT, REPLACE, row_of
 from listdigest.sources.archive import GIT_ENV, Archive, CommitEntry, Epoch, git
 
@@ -184,8 +184,11 @@ def _read_all(batches: Iterable[_Batch], *, parallel: bool) -> Iterator[Iterator
 
 def _watch_parent(parent: int) -> None:
     """End this worker when the build process is gone (killed): an orphaned pool
-    worker would otherwise wait for work forever. Ctrl-C is the parent's to handle."""
+    worker would otherwise wait for work forever. It lets go of the parent's index lock
+    at once, so a killed build can be run again straight away. Ctrl-C is the parent's
+    to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    drop_inherited_locks()
 
     def watch() -> None:
         while os.getppid() == parent:
