@@ -52,15 +52,13 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime) -> lis
     if tip is None or (saved and json.loads(saved)["commit"] == tip):
         click.echo(f"{cfg.key}: no new messages", err=True)
         return []
-    common = {"name": cfg.name, "top": cfg.top, "show_all": False}
-    if saved:
-        start = _still_there(archive, json.loads(saved))
-        d = digest_range(archive, idx, rev_from=start, rev_to=tip, since=None, until=None,
-                         **common)
-    else:
+    if saved:  # after the recorded commit, up to the tip
+        start, end, since = _still_there(archive, json.loads(saved)), tip, None
+    else:  # a first run: by date
+        start = end = None
         since = cfg.since or (now - timedelta(days=FIRST_RUN_DAYS)).date().isoformat()
-        d = digest_range(archive, idx, rev_from=None, rev_to=None, since=since,
-                         until=None, **common)
+    d = digest_range(archive, idx, rev_from=start, rev_to=end, since=since, until=None,
+                     name=cfg.name, top=cfg.top, show_all=False)
     d.link_base = cfg.link_base
     stamp = now.strftime("%Y-%m-%d")
     written = []

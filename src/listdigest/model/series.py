@@ -156,10 +156,10 @@ def attach_replies(series: list[Series], messages: Iterable[Message]) -> None:
         if msg.kind != "reply":
             continue
         for ref in (msg.in_reply_to, *reversed(msg.references)):
-            if ref and (s := owner.get(ref)):
-                s.replies.append(msg)
+            if ref and (found := owner.get(ref)):
+                found.replies.append(msg)
                 if msg.message_id:
-                    owner.setdefault(msg.message_id, s)
+                    owner.setdefault(msg.message_id, found)
                 break
 
 
