@@ -13,11 +13,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email import utils
-from email.errors import MessageError
-from email.header import decode_header, make_header
 from pathlib import Path
 
 from listdigest.errors import ArchiveError
+from listdigest.mail.address import parse_address
+from listdigest.mail.headers import decode_words, header_fields, split_message
+from listdigest.mail.message import message_ids
 from listdigest.sources.archive import Archive, git
 from listdigest.sources.blobs import read_blobs
 
@@ -28,8 +29,6 @@ _MAX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z; later dates are treated as 
 _MAX_OFFSET = 14 * 3600  # the widest real UTC offset; git rejects wider ones
 _MASTER = "refs/heads/master"
 _REWRITE_REF = "refs/listdigest/rewrite"
-_FIELD_RE = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
-_MSGID_RE = re.compile(rb"<([^<>]+)>")
 _IDENT_JUNK_RE = re.compile(r"[<>\x00-\x1f\x7f]")
 
 
@@ -196,16 +195,16 @@ def _new_commits(messages: Sequence[bytes], list_address: str, *, after: int,
     clock = after
     commits = []
     for raw in messages:
-        fields = _headers(raw)
-        when, tz = _date(fields.get(b"date"))
+        fields = header_fields(split_message(raw)[0])  # read as listdigest reads mail
+        when, tz = _date(fields.get("date"))
         clock = max(clock, when)
         if v1:
-            changes = b"M 100644 inline " + _v1_path(fields.get(b"message-id"), raw) + b"\n"
+            changes = b"M 100644 inline " + _v1_path(fields.get("message-id", ""), raw) + b"\n"
         else:
             changes = b"deleteall\nM 100644 inline m\n"
-        subject = _decode_words(_text(fields.get(b"subject", b""))).strip()
+        subject = decode_words(fields.get("subject", ""))
         commits.append(_Commit(
-            author=_author(fields.get(b"from", b"")) + f" {when} {tz}".encode(),
+            author=_author(fields.get("from", "")) + f" {when} {tz}".encode(),
             committer=committer + f" {clock} +0000".encode(),
             message=(subject + "\n").encode("utf-8", "replace") if subject else b"",
             changes=changes + _data(raw),
@@ -213,51 +212,13 @@ def _new_commits(messages: Sequence[bytes], list_address: str, *, after: int,
     return commits
 
 
-def _headers(raw: bytes) -> dict[bytes, bytes]:
-    """The first value of each header field (lower-case name), unfolded as RFC 5322 says:
-    the line break goes, the whitespace after it stays. Reading stops at the first line
-    that is neither a field nor a continuation, so a message without headers has none."""
-    lines = raw.splitlines()
-    if lines and lines[0].startswith(b"From "):  # an mbox separator line
-        del lines[0]
-    pairs: list[list[bytes]] = []
-    for line in lines:
-        if line[:1] in (b" ", b"\t") and pairs:
-            pairs[-1][1] += line
-            continue
-        match = _FIELD_RE.match(line)
-        if not match:
-            break
-        pairs.append([match.group(1).lower(), line[match.end():]])
-    fields: dict[bytes, bytes] = {}
-    for name, value in pairs:
-        fields.setdefault(name, value.strip())
-    return fields
-
-
-def _text(value: bytes) -> str:
-    """Raw header bytes as text: UTF-8 (RFC 6532) when valid, else Latin-1 (never fails)."""
-    try:
-        return value.decode()
-    except UnicodeDecodeError:
-        return value.decode("latin-1")
-
-
-def _decode_words(text: str) -> str:
-    """Decode RFC 2047 encoded words; leave the text as it is when they are broken."""
-    try:
-        return str(make_header(decode_header(text)))
-    except (MessageError, LookupError, UnicodeError, ValueError):  # bad base64, charset, …
-        return text
-
-
-def _date(value: bytes | None) -> tuple[int, str]:
+def _date(value: str | None) -> tuple[int, str]:
     """Seconds since the epoch and git's ``+hhmm`` offset from a Date header. A date
     without a zone counts as UTC (never the local zone, which would break determinism)."""
     parsed = None
     if value is not None:
         try:
-            parsed = utils.parsedate_tz(_text(value))
+            parsed = utils.parsedate_tz(value)
         except (TypeError, ValueError, IndexError):
             parsed = None
     if parsed is None:
@@ -275,18 +236,17 @@ def _date(value: bytes | None) -> tuple[int, str]:
     return when, f"{'-' if offset < 0 else '+'}{hours:02d}{minutes:02d}"
 
 
-def _author(value: bytes) -> bytes:
+def _author(value: str) -> bytes:
     """``Name <addr>`` from a From header, stripped of what git forbids in an ident."""
-    name, addr = utils.parseaddr(_text(value))
-    name = _IDENT_JUNK_RE.sub("", _decode_words(name)).strip()
+    name, addr = parse_address(value)
+    name = _IDENT_JUNK_RE.sub("", name).strip()
     addr = _IDENT_JUNK_RE.sub("", addr).strip()
     return f"{name or addr or 'unknown'} <{addr}>".encode("utf-8", "replace")
 
 
-def _v1_path(message_id: bytes | None, raw: bytes) -> bytes:
+def _v1_path(message_id: str, raw: bytes) -> bytes:
     """A v1 message's path: SHA-1 of its Message-ID (without <>) split 2/38; a message
     without one is named after its content so that it still gets a stable path."""
-    match = _MSGID_RE.search(message_id or b"")
-    key = match.group(1).strip() if match else (message_id or b"").strip()
-    digest = hashlib.sha1(key or raw).hexdigest()
+    ids = message_ids(message_id)
+    digest = hashlib.sha1(ids[0].encode() if ids else raw).hexdigest()
     return f"{digest[:2]}/{digest[2:]}".encode()
