@@ -163,14 +163,19 @@ def attach_replies(series: list[Series], messages: Iterable[Message]) -> None:
                 break
 
 
+def review_trailers(msg: Message) -> list[tuple[str, str]]:
+    """The review trailers of a message as ``(tag, value)``, the tag spelled as in
+    REVIEW_TAGS whatever its case in the mail (``Reviewed-By:`` counts too)."""
+    return [(tag, value) for key, value in msg.trailers
+            if (tag := key.capitalize()) in REVIEW_TAGS]
+
+
 def review_counts(s: Series) -> dict[str, int]:
     """Acked-by, Reviewed-by and Tested-by trailers given in the series' replies."""
     counts = dict.fromkeys(REVIEW_TAGS, 0)
     for reply in s.replies:
-        for key, _ in reply.trailers:
-            name = key.capitalize()
-            if name in counts:
-                counts[name] += 1
+        for tag, _ in review_trailers(reply):
+            counts[tag] += 1
     return {k: n for k, n in counts.items() if n}
 
 

@@ -34,30 +34,35 @@ def format_address(name: str, addr: str) -> str:
     return f"{name} <{addr}>"
 
 
-def ranked(counts: Counter[str], labels: dict[str, str], top: int | None) -> list[Row]:
+def _ranked(counts: Counter[str], labels: dict[str, str], top: int | None) -> list[Row]:
     rows = [Row(n, key, labels[key]) for key, n in counts.items()]
     rows.sort(key=lambda r: (-r.count, r.label.lower(), r.label))
     return rows if top is None else rows[:top]
 
 
-def contributor_table(messages: Iterable[Message], top: int | None = None) -> list[Row]:
-    """Patch emails per contributor address."""
+def address_table(people: Iterable[tuple[str, str]], top: int | None = None) -> list[Row]:
+    """Count ``(name, address)`` pairs per address, each shown with its usual name."""
     counts: Counter[str] = Counter()
     names: dict[str, Counter[str]] = {}
-    for msg in messages:
-        counts[msg.author_addr] += 1
-        names.setdefault(msg.author_addr, Counter())[msg.author_name] += 1
-    labels = {addr: format_address(usual_name(names[addr]), addr) for addr in counts}
-    return ranked(counts, labels, top)
+    for name, addr in people:
+        counts[addr] += 1
+        names.setdefault(addr, Counter())[name] += 1
+    labels = {addr: format_address(_usual_name(names[addr]), addr) for addr in counts}
+    return _ranked(counts, labels, top)
+
+
+def contributor_table(messages: Iterable[Message], top: int | None = None) -> list[Row]:
+    """Patch emails per contributor address."""
+    return address_table(((m.author_name, m.author_addr) for m in messages), top)
 
 
 def domain_table(messages: Iterable[Message], top: int | None = None) -> list[Row]:
     """Patch emails per contributor mail domain."""
     counts = Counter(msg.domain for msg in messages)
-    return ranked(counts, {d: d for d in counts}, top)
+    return _ranked(counts, {d: d for d in counts}, top)
 
 
-def usual_name(names: Counter[str]) -> str:
+def _usual_name(names: Counter[str]) -> str:
     """The name used most; Counter keeps first-seen order among equal counts."""
     named = Counter({n: c for n, c in names.items() if n})
     return named.most_common(1)[0][0] if named else ""

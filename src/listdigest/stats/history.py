@@ -4,22 +4,14 @@ week, and who reviews — for readers who want years of a list at a glance.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from listdigest.mail.address import parse_address
 from listdigest.mail.message import Message
-from listdigest.model.series import REVIEW_TAGS, group_series
-from listdigest.stats.contributors import (
-    Row,
-    contributor_table,
-    domain_table,
-    format_address,
-    ranked,
-    usual_name,
-)
+from listdigest.model.series import group_series, review_trailers
+from listdigest.stats.contributors import Row, address_table, contributor_table, domain_table
 
 PERIODS = ("year", "month", "week")
 
@@ -75,25 +67,15 @@ def by_period(messages: list[Message], by: str) -> list[Period]:
                 p.newcomers += 1
         elif msg.kind == "reply":
             p.replies += 1
-            p.reviews += sum(key.capitalize() in REVIEW_TAGS for key, _ in msg.trailers)
+            p.reviews += len(review_trailers(msg))
     return [periods[k] for k in sorted(periods)]
 
 
 def reviewer_table(messages: Iterable[Message], top: int | None = None) -> list[Row]:
     """Who gives review trailers in replies, by the address in the trailer."""
-    counts: Counter[str] = Counter()
-    names: dict[str, Counter[str]] = {}
-    for msg in messages:
-        if msg.kind != "reply":
-            continue
-        for key, value in msg.trailers:
-            if key.capitalize() in REVIEW_TAGS:
-                name, addr = parse_address(value)
-                if "@" in addr:
-                    counts[addr] += 1
-                    names.setdefault(addr, Counter())[name] += 1
-    labels = {a: format_address(usual_name(names[a]), a) for a in counts}
-    return ranked(counts, labels, top)
+    reviewers = (parse_address(value) for msg in messages if msg.kind == "reply"
+                 for _, value in review_trailers(msg))
+    return address_table(((name, addr) for name, addr in reviewers if "@" in addr), top)
 
 
 @dataclass(slots=True)
