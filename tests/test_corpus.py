@@ -420,7 +420,7 @@ def test_series_titles_and_versions() -> None:
     assert v2.title == "A sample series"
     (nocover,) = group_series(messages("base-no-references-no-cover.mbox"))
     assert nocover.title == "powerpc/dlpar: Correct display of hot-add/hot-remove CPUs and memory"
-    assert nocover.subject_of(nocover.patches[2]).text == (
+    assert nocover.patches[2].tags.text == (
         "powerpc/hotplug/mm: Fix hot-add memory node assoc")
 
 

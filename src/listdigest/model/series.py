@@ -58,11 +58,9 @@ class Series:
     """Replies of the range in the series' threads (see attach_replies)."""
     earlier: list[Posting] = field(default_factory=list)
     """Earlier postings, oldest first, when the digest was asked for history."""
-    _subjects: dict[str, Subject] = field(default_factory=dict, repr=False)
 
     def add(self, msg: Message, subject: Subject) -> None:
         """Place a message, as cover letter or under its number."""
-        self._subjects[msg.message_id or msg.commit] = subject
         if subject.is_cover:
             self.cover = msg
         else:
@@ -89,7 +87,7 @@ class Series:
     def title(self) -> str:
         """The series' subject: the cover letter's, else its first patch's, tags removed."""
         lead = self.cover or self.first_patch
-        return self.subject_of(lead).text if lead else ""
+        return lead.tags.text if lead else ""
 
     @property
     def missing(self) -> list[int]:
@@ -97,10 +95,6 @@ class Series:
         if not self.total:
             return []
         return [n for n in range(1, self.total + 1) if n not in self.patches]
-
-    def subject_of(self, msg: Message) -> Subject:
-        """The parsed subject of one of this series' messages."""
-        return self._subjects.get(msg.message_id or msg.commit) or parse_subject(msg.subject)
 
 
 def group_series(messages: Iterable[Message]) -> list[Series]:

@@ -31,7 +31,7 @@ def author(msg: Message) -> str:
 def series_summary(s: Series) -> str:
     """What a series holds: ``RFC, v2, 3 patches + cover letter`` or ``single patch``."""
     lead = s.cover or s.first_patch
-    parts = list(s.subject_of(lead).prefixes) if lead else []
+    parts = list(lead.tags.prefixes) if lead else []
     if s.version > 1:
         parts.append(f"v{s.version}")
     count = len(s.patches)
