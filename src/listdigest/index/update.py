@@ -14,7 +14,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -25,7 +24,7 @@ from itertools import islice
 from listdigest.digest import scan
 from listdigest.index.db import Index, drop_inherited_locks, transaction
 from listdigest.index.rows import INSERT, REPLACE, row_of
-from listdigest.sources.archive import GIT_ENV, Archive, CommitEntry, Epoch, git
+from listdigest.sources.archive import Archive, CommitEntry, Epoch, git, is_ancestor
 
 BATCH_SIZE = 2000
 #: Batch = (archive of one epoch, its commits, position of the first one).
@@ -101,7 +100,7 @@ def _plan(index: Index, epoch: Epoch, result: UpdateResult) -> Plan:
     head = index.archive.head(epoch)
     if tip == head:
         return Plan(epoch, tip, head, count, 0)
-    if tip is not None and head is not None and _is_ancestor(epoch, tip, head):
+    if tip is not None and head is not None and is_ancestor(epoch.path, tip, head):
         new = int(git(epoch.path, "rev-list", "--count", f"{tip}..{head}"))
         return Plan(epoch, tip, head, count, new)
     ids = git(epoch.path, "rev-list", "--reverse", head).decode().split() if head else []
@@ -140,13 +139,6 @@ def _reread_unread(index: Index, result: UpdateResult) -> None:
                 db.executemany(REPLACE, [row_of(pos, item) for (pos, _), item
                                          in zip(found, items, strict=True)])
             result.recovered += sum(item.message is not None for item in items)
-
-
-def _is_ancestor(epoch: Epoch, old: str, new: str) -> bool:
-    """Whether ``old`` is an ancestor of ``new`` (False too when git lacks ``old``)."""
-    proc = subprocess.run(["git", "--git-dir", str(epoch.path), "merge-base", "--is-ancestor",
-                           old, new], capture_output=True, env=GIT_ENV, check=False)
-    return proc.returncode == 0
 
 
 def _batches(archive: Archive, plans: list[Plan], size: int) -> Iterator[_Batch]:

@@ -67,6 +67,14 @@ def git(repo: Path, *args: str, input: bytes | None = None) -> bytes:
     return proc.stdout
 
 
+def is_ancestor(repo: Path, old: str, new: str) -> bool:
+    """Whether ``old`` is an ancestor of ``new`` (False too when git lacks ``old``): an
+    epoch that grew keeps its old tip in its history, a rewritten one does not."""
+    proc = subprocess.run(["git", "--git-dir", str(repo), "merge-base", "--is-ancestor",
+                           old, new], capture_output=True, env=GIT_ENV, check=False)
+    return proc.returncode == 0
+
+
 def _is_git_dir(path: Path) -> bool:
     return (path / "objects").is_dir() and (path / "HEAD").is_file()
 

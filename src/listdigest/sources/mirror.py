@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from listdigest.errors import ArchiveError
-from listdigest.sources.archive import GIT_ENV, Archive, Epoch, git
+from listdigest.sources.archive import GIT_ENV, Archive, Epoch, git, is_ancestor
 
 #: Network git calls may only speak HTTP(S): a URL is user input, and lore serves nothing else.
 _NET = ("-c", "protocol.allow=never",
@@ -243,8 +243,4 @@ def _is_forced(repo: Path, old: str | None, new: str | None) -> bool:
     """Whether the fetch replaced history instead of adding to it."""
     if old is None or new is None or old == new:
         return False
-    proc = subprocess.run(
-        ["git", "--git-dir", str(repo), "merge-base", "--is-ancestor", old, new],
-        capture_output=True, env=GIT_ENV, check=False,
-    )
-    return proc.returncode != 0
+    return not is_ancestor(repo, old, new)
