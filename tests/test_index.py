@@ -20,9 +20,10 @@ from click.testing import CliRunner
 
 from listdigest.cli import cli
 from listdigest.demo.build import append_messages, build_archive, rewrite_epoch
-from listdigest.digest import collect, parse_when, scan
+from listdigest.digest import collect, parse_when
 from listdigest.errors import IndexError_
 from listdigest.index import default_path, open_index, update_index
+from listdigest.mail.scan import scan
 from listdigest.sources.archive import Archive
 from listdigest.sources.blobs import read_blobs
 

@@ -38,7 +38,8 @@ from click.testing import CliRunner
 
 from listdigest.cli import cli
 from listdigest.cli.digest_cmd import make_digest
-from listdigest.digest import collect, scan
+from listdigest.digest import collect
+from listdigest.mail.scan import scan
 from listdigest.model.series import Series, group_series
 from listdigest.sources.archive import Archive
 

@@ -8,7 +8,7 @@ digest is the same either way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -16,13 +16,14 @@ from urllib.parse import quote
 
 from listdigest.errors import ListdigestError
 from listdigest.mail.body import Body
-from listdigest.mail.message import Message, commit_message, message_date, parse_message
+from listdigest.mail.message import Message, commit_message
+from listdigest.mail.scan import Scanned, scan
 from listdigest.model.series import Series, attach_replies, group_series
-from listdigest.sources.archive import Archive, CommitEntry
+from listdigest.sources.archive import Archive
 from listdigest.sources.blobs import read_blobs
 from listdigest.stats.contributors import Row, contributor_table, domain_table
 
-if TYPE_CHECKING:  # the index stores what this module defines; only its type is needed
+if TYPE_CHECKING:  # digest reads through an index when one is given; only its type is needed
     from listdigest.index import Index
 
 
@@ -86,53 +87,6 @@ class Digest:
         if not self.link_base or not msg.message_id:
             return None
         return self.link_base + quote(msg.message_id, safe="-._~!$&'()*+,;=:@")
-
-
-@dataclass(slots=True)
-class Scanned:
-    """One commit of a range, read from git or the index: its message, or why there is
-    none."""
-
-    entry: CommitEntry
-    message: Message | None
-    reason: str = ""
-
-
-def scan(archive: Archive, entries: Iterable[CommitEntry],
-         keep: Callable[[int], bool] | None = None) -> Iterator[Scanned]:
-    """Parse the message each commit adds, reading blobs of one epoch per git process.
-    A message whose date ``keep`` rejects is left out unparsed (see ``collect``)."""
-    batch: list[CommitEntry] = []
-    for entry in entries:
-        if batch and entry.epoch != batch[-1].epoch:
-            yield from _scan_epoch(archive, batch, keep)
-            batch = []
-        batch.append(entry)
-    if batch:
-        yield from _scan_epoch(archive, batch, keep)
-
-
-def _scan_epoch(archive: Archive, batch: list[CommitEntry],
-                keep: Callable[[int], bool] | None) -> Iterator[Scanned]:
-    repo = next(e.path for e in archive.epochs if e.number == batch[0].epoch)
-    blobs = read_blobs(repo, [e.blob for e in batch if e.blob])
-    for entry in batch:
-        if not entry.blob:
-            yield Scanned(entry, None, entry.note)
-            continue
-        _, raw = next(blobs)
-        if raw is None:
-            yield Scanned(entry, None, "message blob missing")
-            continue
-        if keep is not None and not keep(message_date(raw, entry.time)):
-            continue
-        try:
-            msg, _ = parse_message(raw, commit=entry.commit, epoch=entry.epoch,
-                                   blob=entry.blob, commit_time=entry.time)
-        except Exception as exc:  # a parser bug must cost one message, not the run
-            yield Scanned(entry, None, f"unparseable message ({type(exc).__name__})")
-            continue
-        yield Scanned(entry, msg)
 
 
 def parse_when(value: str, *, end: bool = False) -> datetime:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import platformdirs
 
-from listdigest.digest import Scanned, scan
 from listdigest.errors import IndexError_
 from listdigest.index.rows import SCHEMA, SELECT, scanned_of
+from listdigest.mail.scan import Scanned, scan
 from listdigest.sources.archive import Archive
 
 _STATE = "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from listdigest.digest import Scanned
 from listdigest.mail.message import Message
+from listdigest.mail.scan import Scanned
 from listdigest.mail.subject import parse_subject
 from listdigest.sources.archive import CommitEntry
 

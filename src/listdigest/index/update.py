@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 
-from listdigest.digest import scan
 from listdigest.index.db import Index, drop_inherited_locks, transaction
 from listdigest.index.rows import INSERT, REPLACE, row_of
+from listdigest.mail.scan import scan
 from listdigest.sources.archive import Archive, CommitEntry, Epoch, git, is_ancestor
 
 BATCH_SIZE = 2000
