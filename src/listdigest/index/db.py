@@ -100,13 +100,12 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
 def fingerprint() -> str:
     """A hash of the schema and of the code that turns commits into rows: an index
     made by other parsing code is rebuilt, so it never disagrees with git."""
-    import listdigest.digest
     import listdigest.index.rows
     import listdigest.mail
     import listdigest.sources.archive
 
     files = sorted(Path(listdigest.mail.__file__).parent.glob("*.py"))
-    files += [Path(m.__file__ or "") for m in (listdigest.digest, listdigest.index.rows,
+    files += [Path(m.__file__ or "") for m in (listdigest.index.rows,
                                                 listdigest.sources.archive)]
     h = hashlib.sha1("".join(SCHEMA).encode())
     for f in files:
