@@ -28,3 +28,23 @@ def corpus() -> Path:
     """Patchwork's test mail: odd, broken and threaded emails."""
     assert CORPUS.is_dir(), f"shared corpus missing: {CORPUS}"
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's headless chromium driven by Playwright (``make test`` installs it).
+    Background networking is off: this machine has no network, and a page under test
+    must make no request of its own anyway."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    exe = shutil.which("chromium")
+    assert exe, "chromium missing: make test installs it (apt-get install chromium)"
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        ])
+        yield b
+        b.close()
