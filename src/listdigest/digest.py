@@ -22,6 +22,7 @@ from listdigest.model.series import Series, attach_replies, group_series
 from listdigest.sources.archive import Archive
 from listdigest.sources.blobs import read_blobs
 from listdigest.stats.contributors import Row, contributor_table, domain_table
+from listdigest.stats.history import Day, per_day
 
 if TYPE_CHECKING:  # digest reads through an index when one is given; only its type is needed
     from listdigest.index import Index
@@ -81,12 +82,38 @@ class Digest:
     accounting: Accounting
     link_base: str | None = None
     """Prefix of a message's web address (``https://lore.kernel.org/r/``), if wanted."""
+    list_id: str = ""
+    """The List-Id of the range's first message that has one."""
+    days: list[Day] = field(default_factory=list)
+    """Messages and patch emails per day of the range, for charts."""
+    newest: int = 0
+    """The newest Date of the range (seconds), 0 when it is empty."""
 
     def link(self, msg: Message) -> str | None:
         """The web address of a message, public-inbox style (Message-ID escaped)."""
-        if not self.link_base or not msg.message_id:
-            return None
-        return self.link_base + quote(msg.message_id, safe="-._~!$&'()*+,;=:@")
+        return message_link(self.link_base, msg.message_id)
+
+    def web_link(self, msg: Message) -> str | None:
+        """The address linked from pages (html, markdown, atom): the link base, else
+        lore's for a list lore is known to carry."""
+        return message_link(self.link_base or default_link_base(self.list_id), msg.message_id)
+
+
+#: List-Id endings of the lists lore.kernel.org archives, and its address for a message.
+LORE_LIST_IDS = ("vger.kernel.org", "lists.linux.dev")
+LORE_LINK_BASE = "https://lore.kernel.org/r/"
+
+
+def default_link_base(list_id: str) -> str | None:
+    """``https://lore.kernel.org/r/`` for a list hosted at vger or lists.linux.dev."""
+    return LORE_LINK_BASE if list_id.lower().endswith(LORE_LIST_IDS) else None
+
+
+def message_link(base: str | None, message_id: str) -> str | None:
+    """``base`` + the Message-ID escaped as public-inbox does, or None without either."""
+    if not base or not message_id:
+        return None
+    return base + quote(message_id, safe="-._~!$&'()*+,;=:@")
 
 
 def parse_when(value: str, *, end: bool = False) -> datetime:
@@ -195,6 +222,8 @@ def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
         domains=domain_table(patches, top), contributors=contributor_table(patches, top),
         entries=entries, bodies=fetch_bodies(archive, [m for _, m in entries]),
         accounting=acc,
+        list_id=next((m.list_id for m in messages if m.list_id), ""),
+        days=per_day(messages), newest=max((m.date for m in messages), default=0),
     )
 
 

@@ -10,6 +10,7 @@ import click
 
 from listdigest.cli.digest_cmd import make_digest, render, write_output
 from listdigest.cli.index_cmd import index_archive
+from listdigest.cli.options import FORMATS
 from listdigest.demo import build_archive, demo_messages
 from listdigest.sources.archive import Archive
 
@@ -17,7 +18,7 @@ from listdigest.sources.archive import Archive
 @click.command()
 @click.option("--keep", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
               help="Build the demo archive here and keep it (a new or empty folder).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True)
 @click.option("--all", "show_all", is_flag=True, help="Show every patch's commit message.")
 @click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")

@@ -15,6 +15,7 @@ from listdigest.digest import Digest, build_digest, select
 from listdigest.errors import ListdigestError
 from listdigest.index import Index
 from listdigest.index.history import add_earlier_postings
+from listdigest.render.html import render_html
 from listdigest.render.json import render_json
 from listdigest.render.text import render_text
 from listdigest.sources.archive import Archive
@@ -47,8 +48,9 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
 
 
 def render(d: Digest, fmt: str) -> str:
-    """The digest as text or JSON."""
-    return render_json(d) if fmt == "json" else render_text(d)
+    """The digest in one of the formats of --format."""
+    renderers = {"text": render_text, "json": render_json, "html": render_html}
+    return renderers[fmt](d)
 
 
 def report(acc) -> None:  # type: ignore[no-untyped-def]

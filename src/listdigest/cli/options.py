@@ -9,6 +9,9 @@ import click
 
 F = TypeVar("F", bound=Callable[..., object])
 
+#: Every output format of digest and stats (and of update's ``formats``).
+FORMATS = ("text", "json", "html")
+
 _RANGE = (
     click.argument("archive", type=click.Path(path_type=str)),
     click.option("--from", "rev_from", metavar="REV",
@@ -21,7 +24,7 @@ _RANGE = (
     click.option("--name", help="List name for the title (default: from List-Id)."),
     click.option("--top", default=15, show_default=True, type=click.IntRange(min=1),
                  help="Rows of each table."),
-    click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+    click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
                  show_default=True),
     click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output."),
     click.option("--db", metavar="PATH",

@@ -8,6 +8,7 @@ from listdigest.cli.digest_cmd import report, write_output
 from listdigest.cli.index_cmd import current_index
 from listdigest.cli.options import range_options
 from listdigest.digest import default_list_name, select
+from listdigest.render.html import render_stats_html
 from listdigest.render.json import render_stats_json
 from listdigest.render.text import render_stats_text
 from listdigest.sources.archive import Archive
@@ -31,4 +32,5 @@ def stats(archive: str, by: str, rev_from: str | None, rev_to: str | None,
     report(sel.accounting)
     s = build_statistics(sel.messages, list_name=name or default_list_name(arch, sel.messages),
                          start=sel.start, end=sel.end, by=by, top=top)
-    write_output(render_stats_json(s) if fmt == "json" else render_stats_text(s), output)
+    renderers = {"text": render_stats_text, "json": render_stats_json, "html": render_stats_html}
+    write_output(renderers[fmt](s), output)

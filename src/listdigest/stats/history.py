@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from listdigest.mail.address import parse_address
 from listdigest.mail.message import Message
@@ -69,6 +69,34 @@ def by_period(messages: list[Message], by: str) -> list[Period]:
             p.replies += 1
             p.reviews += len(review_trailers(msg))
     return [periods[k] for k in sorted(periods)]
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """Messages and patch emails dated on one day (UTC)."""
+
+    day: str
+    messages: int
+    patch_emails: int
+
+
+def per_day(messages: Iterable[Message]) -> list[Day]:
+    """Messages and patch emails per day of their Date, every day from the first to the
+    last (quiet days too, so a chart's gaps are true)."""
+    counts: dict[date, list[int]] = {}
+    for msg in messages:
+        row = counts.setdefault(datetime.fromtimestamp(msg.date, UTC).date(), [0, 0])
+        row[0] += 1
+        row[1] += msg.is_patch_email
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    days = []
+    for n in range((last - first).days + 1):
+        day = first + timedelta(days=n)
+        messages_, patches = counts.get(day, (0, 0))
+        days.append(Day(day.isoformat(), messages_, patches))
+    return days
 
 
 def reviewer_table(messages: Iterable[Message], top: int | None = None) -> list[Row]:

@@ -1,0 +1,61 @@
+"""The html digest and statistics: one self-contained page (inline CSS and SVG, no
+script), from templates that autoescape every value and drop control characters."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+from markupsafe import Markup
+
+from listdigest.digest import Digest
+from listdigest.mail.message import Message
+from listdigest.render.safe import clean
+from listdigest.render.text import author, missing, series_summary
+from listdigest.render.view import day, digest_charts, state_of, stats_charts
+from listdigest.stats.history import Statistics
+
+
+def _finalize(value: object) -> object:
+    """Every value a template prints passes here before escaping: text loses control
+    and bidi-control characters; markup (charts, macros) is trusted as built."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return clean(value)
+    return value
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The environment of the html and atom templates (autoescape on); the web app
+    renders its pages with it too, extending ``base.html.j2``."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("listdigest.render", "templates"),
+        autoescape=True, finalize=_finalize, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+    )
+
+
+def digest_context(d: Digest) -> dict[str, object]:
+    """What the digest templates (page and feed content) are given."""
+    def body(msg: Message) -> str:
+        b = d.bodies.get(msg.blob)
+        return b.section if b else "(message body could not be read)"
+
+    return {"d": d, "acc": d.accounting, "charts": digest_charts(d), "link": d.web_link,
+            "author": author, "series_summary": series_summary, "missing": missing,
+            "state": state_of, "day": day, "body": body}
+
+
+def render_html(d: Digest) -> str:
+    """The digest as one html page."""
+    return environment().get_template("digest.html.j2").render(digest_context(d))
+
+
+def render_html_content(d: Digest) -> str:
+    """The digest's html without the page around it (for a feed entry or a mail part)."""
+    return environment().get_template("digest_content.html.j2").render(digest_context(d))
+
+
+def render_stats_html(s: Statistics) -> str:
+    """Statistics as one html page with per-period charts."""
+    return environment().get_template("stats.html.j2").render(s=s, charts=stats_charts(s))

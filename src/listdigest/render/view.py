@@ -1,0 +1,100 @@
+"""What the html, markdown, atom and email formats show beside the text layout, taken
+once from the digest's model: a series' state, chart data, dates. No format recomputes
+what another has; each only writes it in its own syntax."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from markupsafe import Markup
+
+from listdigest.digest import Digest
+from listdigest.model.series import Series
+from listdigest.render.charts import bar_chart, column_chart
+from listdigest.stats.history import Statistics
+
+#: The states of a series, most advanced first (the series model gives one per series).
+STATES = ("applied", "partly applied", "superseded", "changes requested", "reviewed",
+          "discussed", "waiting")
+
+
+def state_of(s: Series) -> str | None:
+    """The series' state when the model knows one (None from a model without states)."""
+    state = getattr(s, "state", None)
+    return str(state) if state else None
+
+
+def state_counts(series: list[Series]) -> list[tuple[str, int]]:
+    """Series per state, in the order of STATES (unknown names after), omitting zeros."""
+    counts = Counter(state for s in series if (state := state_of(s)))
+    order = [st for st in STATES if st in counts] + sorted(set(counts) - set(STATES))
+    return [(st, counts[st]) for st in order]
+
+
+def day(ts: int) -> str:
+    """``2025-03-03`` (UTC)."""
+    return datetime.fromtimestamp(ts, UTC).date().isoformat()
+
+
+def iso(ts: int) -> str:
+    """``2025-03-03T09:15:03Z``."""
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestCharts:
+    """The charts of a digest page; an empty string where there is nothing to draw."""
+
+    days: Markup
+    states: Markup
+    contributors: Markup
+    domains: Markup
+
+
+def digest_charts(d: Digest) -> DigestCharts:
+    """Messages and patch emails per day, series by state, the two top tables as bars."""
+    return DigestCharts(
+        days=column_chart([x.day for x in d.days],
+                          [("messages", [x.messages for x in d.days]),
+                           ("patch emails", [x.patch_emails for x in d.days])],
+                          title="Messages and patch emails per day"),
+        states=bar_chart(state_counts(d.series), title="Series by state"),
+        contributors=bar_chart([(r.label, r.count) for r in d.contributors],
+                               title="Top contributors"),
+        domains=bar_chart([(r.label, r.count) for r in d.domains], title="Top domains"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StatsCharts:
+    """The charts of a statistics page."""
+
+    activity: Markup
+    series: Markup
+    people: Markup
+    contributors: Markup
+    domains: Markup
+    reviewers: Markup
+
+
+def stats_charts(s: Statistics) -> StatsCharts:
+    """Per-period charts (messages and patch emails, series and reviews, contributors
+    and newcomers) and the three top tables as bars."""
+    labels = [p.label for p in s.periods]
+    return StatsCharts(
+        activity=column_chart(labels, [("messages", [p.messages for p in s.periods]),
+                                       ("patch emails", [p.patch_emails for p in s.periods])],
+                              title=f"Messages and patch emails per {s.by}"),
+        series=column_chart(labels, [("series", [p.series for p in s.periods]),
+                                     ("reviews", [p.reviews for p in s.periods])],
+                            title=f"Series and reviews per {s.by}"),
+        people=column_chart(labels, [("contributors", [len(p.contributors) for p in s.periods]),
+                                     ("newcomers", [p.newcomers for p in s.periods])],
+                            title=f"Contributors and newcomers per {s.by}"),
+        contributors=bar_chart([(r.label, r.count) for r in s.contributors],
+                               title="Top contributors"),
+        domains=bar_chart([(r.label, r.count) for r in s.domains], title="Top domains"),
+        reviewers=bar_chart([(r.label, r.count) for r in s.reviewers], title="Top reviewers"),
+    )

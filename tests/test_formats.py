@@ -1,0 +1,180 @@
+"""The html, markdown, email and atom formats on a kvmarm range whose facts the text
+tests check (test_kvmarm.py, MAY2020: a24576bae834..4bb3463450ec), each read back with
+that format's own parser.
+
+Per day, by Date (UTC), read with ``git show COMMIT:m`` and Python's email package: 99
+unique messages from 2020-05-17 to 2020-05-26 (none on 05-23), messages/patch emails
+7/7, 25/3, 10/5, 4/0, 3/0, 17/12, 0/0, 3/0, 23/8, 7/0.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import html5lib
+import pytest
+from click.testing import CliRunner
+from formats_util import png_colours
+
+from listdigest.cli import cli
+from listdigest.cli.digest_cmd import make_digest
+from listdigest.digest import Accounting, Digest
+from listdigest.render.html import render_html
+from listdigest.sources.archive import Archive
+
+MAY2020 = ("a24576bae834", "4bb3463450ec")
+NS = {"h": "http://www.w3.org/1999/xhtml", "svg": "http://www.w3.org/2000/svg"}
+DAYS = {"2020-05-17": (7, 7), "2020-05-18": (25, 3), "2020-05-19": (10, 5),
+        "2020-05-20": (4, 0), "2020-05-21": (3, 0), "2020-05-22": (17, 12),
+        "2020-05-23": (0, 0), "2020-05-24": (3, 0), "2020-05-25": (23, 8),
+        "2020-05-26": (7, 0)}
+SERIES = ["arm64: add IPI/LPI/vtimer latency", "Expose KVM API to Linux Kernel",
+          "arm64/cpufeature: Introduce ID_PFR2, ID_DFR1, ID_MMFR5 and other changes",
+          "arm64: kvm: Remove obsolete kvm_virt_to_phys abstraction",
+          "Enable ptp_kvm for arm64", "kvm: arm64: Support stage2 hardware DBM"]
+
+
+@pytest.fixture(scope="module")
+def may2020(kvmarm: Path, tmp_path_factory: pytest.TempPathFactory) -> Digest:
+    """The MAY2020 digest, read from git (no index), with lore links."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+        d = make_digest(Archive.open(kvmarm), rev_from=MAY2020[0], rev_to=MAY2020[1],
+                        since=None, until=None, name=None, top=15, show_all=False)
+    d.link_base = "https://lore.kernel.org/r/"
+    return d
+
+
+def parse_html(text: str):  # type: ignore[no-untyped-def]
+    """The page's tree; html5lib in strict mode raises on any parse error."""
+    return html5lib.HTMLParser(strict=True, namespaceHTMLElements=True).parse(text)
+
+
+def text_of(node) -> str:  # type: ignore[no-untyped-def]
+    return "".join(node.itertext()).strip()
+
+
+def test_html_digest_read_back_with_html5lib(may2020: Digest) -> None:
+    tree = parse_html(render_html(may2020))
+    assert text_of(tree.find(".//h:h1", NS)) == (
+        "kvmarm mailing list update from a24576bae to 4bb346345")
+    assert tree.findall(".//h:script", NS) == []
+    series = tree.findall(".//h:section[@class='series']", NS)
+    titles = [text_of(s.find("h:h3", NS)) for s in series]
+    assert titles == SERIES
+    patches = [li for s in series for li in s.findall(".//h:li", NS)
+               if li.get("class") != "muted"]
+    assert len(patches) == 35
+    missing = [text_of(li) for s in series for li in s.findall(".//h:li[@class='muted']", NS)]
+    assert missing == ["missing: 1-3, 7-17 of 17"]
+    # Every patch and entry is linked to lore by its Message-ID.
+    links = [a.get("href") for a in tree.findall(".//h:main//h:a", NS)]
+    assert ("https://lore.kernel.org/r/"
+            "63cf223058e7963891dcfb8cf0c5ccfe31548712.1589784221.git.ananos@nubificus.co.uk"
+            in links)
+    assert len([a for li in patches for a in li.findall("h:a", NS)]) == 35
+    entries = tree.findall(".//h:article[@class='entry']", NS)
+    assert text_of(entries[0].find("h:h3", NS)) == "New: arm64: add IPI/LPI/vtimer latency"
+    assert len(entries) == len(may2020.entries) == 11
+
+
+def chart_bars(tree, caption: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The tooltips of the bars of the chart under ``caption``."""
+    for fig in tree.findall(".//h:figure", NS):
+        if text_of(fig.find("h:figcaption", NS)) == caption:
+            return [text_of(r.find("svg:title", NS))
+                    for r in fig.findall(".//svg:rect", NS) if "bar" in r.get("class", "")]
+    raise AssertionError(f"no chart {caption!r}")
+
+
+def test_html_charts_hold_one_bar_per_day_and_per_row(may2020: Digest) -> None:
+    tree = parse_html(render_html(may2020))
+    days = chart_bars(tree, "Messages and patch emails per day")
+    assert days == [t for day, (m, p) in DAYS.items()
+                    for t in (f"{day}: {m} messages", f"{day}: {p} patch emails")]
+    people = chart_bars(tree, "Top 15 contributors (patch emails)")
+    assert len(people) == 8
+    assert people[0] == "Jianyong Wu <jianyong.wu@arm.com>: 9"
+    assert people[-1] == "Thomas Gleixner <tglx@linutronix.de>: 1"
+    domains = chart_bars(tree, "Top 15 contributor email domains")
+    assert domains == ["huawei.com: 15", "arm.com: 13", "nubificus.co.uk: 3", "kernel.org: 2",
+                       "google.com: 1", "linutronix.de: 1"]
+
+
+@pytest.mark.parametrize("scheme,width", [("light", 1100), ("dark", 390)])
+def test_html_in_chromium_requests_nothing_and_draws(  # type: ignore[no-untyped-def]
+        browser, may2020: Digest, tmp_path: Path, scheme: str, width: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    path = tmp_path / "digest.html"
+    path.write_text(render_html(may2020), encoding="utf-8")
+    url = path.as_uri()
+
+    def route(r) -> None:  # type: ignore[no-untyped-def]
+        if r.request.url == url:
+            r.continue_()
+        else:
+            requests.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(url)
+    assert errors == []
+    assert requests == []
+    assert page.locator("svg.chart").count() == 3
+    assert page.locator("svg.columns rect.bar").count() == 20
+    assert page.locator("svg.bars rect.bar").count() == 8 + 6
+    # The page fits a phone: nothing wider than the viewport but the code blocks.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot = page.locator("figure").first.screenshot()
+    assert png_colours(shot) > 8  # bars, text and background: not a blank box
+    page.screenshot(path=str(Path(os.environ.get("LISTDIGEST_SHOTS", tmp_path))
+                             / f"digest-{scheme}.png"))
+    page.close()
+
+
+def test_stats_html_has_a_chart_per_period(kvmarm: Path) -> None:
+    # The per-day counts above, by ISO week: W20 is 05-17 (a Sunday), W21 05-18..24,
+    # W22 05-25..26.
+    result = CliRunner().invoke(cli, ["stats", str(kvmarm), "--from", MAY2020[0], "--to",
+                                      MAY2020[1], "--by", "week", "--format", "html"])
+    assert result.exit_code == 0, result.output
+    tree = parse_html(result.stdout)
+    assert chart_bars(tree, "Messages and patch emails per week") == [
+        "2020-W20: 7 messages", "2020-W20: 7 patch emails",
+        "2020-W21: 62 messages", "2020-W21: 20 patch emails",
+        "2020-W22: 30 messages", "2020-W22: 8 patch emails"]
+    rows = [[text_of(td) for td in tr.findall("h:td", NS)]
+            for tr in tree.findall(".//h:tbody/h:tr", NS)]
+    assert rows[-1][:3] == ["total", "99", "35"]
+
+
+def test_demo_writes_an_html_page(tmp_path: Path) -> None:
+    out = tmp_path / "demo.html"
+    result = CliRunner().invoke(cli, ["demo", "--format", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    tree = parse_html(out.read_text(encoding="utf-8"))
+    assert text_of(tree.find(".//h:h1", NS)).startswith("Demo mailing list update from ")
+    # The demo's ten emails: 7 patch emails in 4 series, by 5 contributors.
+    assert len(tree.findall(".//h:section[@class='series']", NS)) == 4
+    assert len(chart_bars(tree, "Top 15 contributors (patch emails)")) == 5
+
+
+def test_pages_link_to_lore_for_the_lists_lore_carries(may2020: Digest) -> None:
+    msg = may2020.series[0].messages[0]
+    d = Digest(list_name="x", start="a", end="b", by_date=False, top=1, patches=[],
+               series=[], domains=[], contributors=[], entries=[], bodies={},
+               accounting=Accounting())
+    for list_id, link in [("kvm.vger.kernel.org", "https://lore.kernel.org/r/"),
+                          ("linux-leds.vger.kernel.org", "https://lore.kernel.org/r/"),
+                          ("kvmarm.lists.linux.dev", "https://lore.kernel.org/r/"),
+                          ("kvmarm.lists.cs.columbia.edu", None)]:
+        d.list_id = list_id
+        assert d.web_link(msg) == (link + msg.message_id if link else None), list_id
+        assert d.link(msg) is None  # text and JSON link only with --link-base
+    d.link_base = "https://mail.example.org/m/"
+    assert d.web_link(msg) == "https://mail.example.org/m/" + msg.message_id
