@@ -13,6 +13,7 @@ from lore import lore  # noqa: F401  (the local lore server fixture)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 KVMARM = SHARED / "archives" / "kvmarm"
+LEDS = SHARED / "archives" / "linux-leds"
 CORPUS = SHARED / "corpus" / "patchwork"
 
 
@@ -21,6 +22,13 @@ def kvmarm() -> Path:
     """The public-inbox v2 archive of the kvmarm list (21,367 messages, 2019-2023)."""
     assert (KVMARM / "git" / "0.git").is_dir(), f"shared archive missing: {KVMARM}"
     return KVMARM
+
+
+@pytest.fixture(scope="session")
+def leds() -> Path:
+    """The public-inbox v2 archive of linux-leds (23,200 messages, 2019-2026)."""
+    assert (LEDS / "git" / "0.git").is_dir(), f"shared archive missing: {LEDS}"
+    return LEDS
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ from listdigest's output.
 
 from __future__ import annotations
 
-import dataclasses
 import mailbox
 from datetime import UTC, datetime
 from functools import cache
@@ -322,14 +321,16 @@ def test_mercurial_n_of_m_subjects() -> None:
     assert tags[2].text == ("tests: work around FreeBSD's unzip having slightly different output")
 
 
-def test_subject_without_patch_tag_is_not_a_patch_email() -> None:
-    # The counting rules make a patch email one whose bracket tags say PATCH.
+def test_numbered_subject_with_a_diff_is_a_patch_email_without_patch_tag() -> None:
+    # As b4 takes them: "[net v2 1/2]" holds a number and a version, the body a diff.
     for name in ("base-no-references.mbox", "revision-unlabeled-noreferences.mbox"):
         msgs = messages(name)
-        assert {m.kind for m in msgs} == {"other"}
-        assert group_series(msgs) == []
+        assert {m.kind for m in msgs} == {"patch"}
+        assert all(m.has_diff for m in msgs)
+    # Without any bracket tag a diff alone does not make a patch email.
     orphan = messages("bugs-unnumbered.mbox")[2]
-    assert (orphan.subject, orphan.kind) == ("This is an orphaned patch!", "other")
+    assert (orphan.subject, orphan.kind, orphan.has_diff) == (
+        "This is an orphaned patch!", "other", True)
 
 
 def shape(s: Series) -> tuple[str | None, list[str], list[int]]:
@@ -425,9 +426,8 @@ def test_series_titles_and_versions() -> None:
 
 
 @pytest.mark.parametrize(("name", "expected"), [
-    # The same threads with PATCH in their tags: unthreaded patches of one sender join
-    # the newest unthreaded series lacking their number; a number seen again starts
-    # the next posting.
+    # Unthreaded "[net v2 N/2]" patches of one sender join the newest unthreaded series
+    # lacking their number; a number seen again starts the next posting.
     ("base-no-references.mbox",
      [["1495516865-17019-1-git-send-email-xiaolou4617@gmail.com",
        "1495517379-18456-1-git-send-email-xiaolou4617@gmail.com"]]),
@@ -438,9 +438,8 @@ def test_series_titles_and_versions() -> None:
        "1495517379-18465-1-git-send-email-xiaolou4617@gmail.com"]]),
 ])
 def test_unthreaded_series_without_references(name: str, expected: list[list[str]]) -> None:
-    msgs = [dataclasses.replace(m, subject="[PATCH " + m.subject[1:], kind="patch")
-            for m in messages(name)]
-    assert parse_subject(msgs[0].subject).tags == ("PATCH", "net", "v2", "1/2")
+    msgs = messages(name)
+    assert parse_subject(msgs[0].subject).tags == ("net", "v2", "1/2")
     series = group_series(msgs)
     assert [[s.patches[n].message_id for n in sorted(s.patches)] for s in series] == expected
     assert [s.version for s in series] == [2] * len(expected)

@@ -20,7 +20,7 @@ COLUMNS = (
     "message_id", "subject", "date_ok", "from_name", "from_addr", "author_name",
     "author_addr", "in_reply_to", "refs", "list_id", "kind", "files_changed",
     "insertions", "deletions", "trailers", "version", "counter", "total", "prefixes",
-    "thread", "series_key",
+    "thread", "series_key", "has_diff",
 )
 
 #: The tables the rows live in; dropped and made again when the fingerprint changes.
@@ -53,6 +53,7 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     prefixes TEXT,                  -- JSON array (RFC, RESEND, tree names …)
     thread TEXT,                    -- thread root: first Reference, In-Reply-To or own id
     series_key TEXT,                -- patch emails: thread|vN|total|sender
+    has_diff INTEGER,               -- 1 when the body carries a diff
     PRIMARY KEY (epoch, pos)
 )""",
     "CREATE INDEX IF NOT EXISTS messages_commit ON messages (commit_id)",
@@ -92,7 +93,8 @@ def row_of(pos: int, item: Scanned) -> tuple:  # type: ignore[type-arg]
     return (*head, "", m.date, m.message_id, m.subject, m.date_ok, m.from_name,
             m.from_addr, m.author_name, m.author_addr, m.in_reply_to,
             _json(m.references), m.list_id, m.kind, files, ins, dels, _json(m.trailers),
-            tags.version, tags.counter, tags.total, _json(tags.prefixes), thread, series_key)
+            tags.version, tags.counter, tags.total, _json(tags.prefixes), thread, series_key,
+            m.has_diff)
 
 
 def _json(items: tuple) -> str:  # type: ignore[type-arg]
@@ -103,7 +105,8 @@ def scanned_of(row: tuple) -> Scanned:  # type: ignore[type-arg]
     """The ``Scanned`` item a row was made from (a Message equal to the parser's)."""
     (epoch, _pos, commit, ctime, blob, reason, date, message_id, subject, date_ok,
      from_name, from_addr, author_name, author_addr, in_reply_to, refs, list_id, kind,
-     files, ins, dels, trailers, *_) = row
+     files, ins, dels, trailers, _version, _counter, _total, _prefixes, _thread,
+     _series_key, has_diff) = row
     entry = CommitEntry(commit, epoch, ctime, blob, reason if blob is None else "")
     if reason:
         return Scanned(entry, None, reason)
@@ -113,6 +116,6 @@ def scanned_of(row: tuple) -> Scanned:  # type: ignore[type-arg]
         from_addr=from_addr, author_name=author_name, author_addr=author_addr,
         in_reply_to=in_reply_to, references=tuple(json.loads(refs)), list_id=list_id,
         kind=kind, diffstat=None if files is None else (files, ins, dels),
-        trailers=tuple(tuple(t) for t in json.loads(trailers)),
+        trailers=tuple(tuple(t) for t in json.loads(trailers)), has_diff=bool(has_diff),
     )
     return Scanned(entry, msg)

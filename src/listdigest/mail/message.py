@@ -51,6 +51,8 @@ class Message:
     """One of patch, cover, reply, pull, other (see kind_of)."""
     diffstat: tuple[int, int, int] | None
     trailers: tuple[tuple[str, str], ...]
+    has_diff: bool = False
+    """Whether the body carries a diff (a diff-less ``[PATCH]`` may be a cover letter)."""
 
     @property
     def tags(self) -> Subject:
@@ -105,14 +107,18 @@ def message_date(raw: bytes, commit_time: int) -> int:
     return commit_time if date is None else date
 
 
-def kind_of(subject: Subject) -> str:
-    """Classify a message by its subject tags (see the README's counting rules)."""
+def kind_of(subject: Subject, *, has_diff: bool = False) -> str:
+    """Classify a message by its subject tags and whether it carries a diff (see the
+    README's counting rules): a numbered subject without ``PATCH`` is a patch email
+    when it has a diff, or a cover letter as ``0/N``."""
     if subject.is_reply:
         return "reply"
     if subject.is_patch:
         return "cover" if subject.is_cover else "patch"
     if subject.is_pull:
         return "pull"
+    if subject.is_numbered and (has_diff or subject.counter == 0):
+        return "cover" if subject.counter == 0 else "patch"
     return "other"
 
 
@@ -123,11 +129,14 @@ def parse_message(raw: bytes, *, commit: str = "", epoch: int = 0, blob: str = "
     fields = header_fields(block)
     subject_text = decode_words(fields.get("subject", ""))
     subject = parse_subject(subject_text)
-    kind = kind_of(subject)
     from_name, from_addr = real_sender(fields)
     parsed = parse_body(fields, raw, body_start)
-    if kind == "other" and _PULL_BODY_RE.search(parsed.section):
-        kind = "pull"
+    kind = kind_of(subject)
+    if kind == "other":
+        if _PULL_BODY_RE.search(parsed.section):
+            kind = "pull"
+        else:
+            kind = kind_of(subject, has_diff=parsed.has_diff)
     author_name, author_addr = from_name, from_addr
     if kind in ("patch", "cover") and (inbody_from := parsed.inbody.get("from")):
         name, addr = parse_address(inbody_from)
@@ -150,6 +159,7 @@ def parse_message(raw: bytes, *, commit: str = "", epoch: int = 0, blob: str = "
         kind=kind,
         diffstat=parsed.diffstat,
         trailers=parsed.trailers,
+        has_diff=parsed.has_diff,
     )
     return msg, parsed
 

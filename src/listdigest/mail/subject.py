@@ -9,6 +9,9 @@ The rules follow the precedents of b4 and patchwork:
 - a subject is a *patch* when a tag starts with ``PATCH`` (``PATCH``, ``PATCHv2``,
   ``RESEND PATCH``, ``RFC PATCH`` all do); ``vN`` (or ``PATCHvN``) is the version,
   ``N/M`` (or Mercurial's ``N of M``) the counter, ``0/M`` a cover letter;
+- a subject is *numbered* when its tags hold a counter or a version (``[RFC bpf-next
+  00/13]``, ``[net 0/2]``, ``[RFCv2 1/7]``): with a diff in its body (or as a ``0/N``
+  cover letter) such a message is a patch email even without ``PATCH``, as b4 takes it;
 - ``GIT PULL`` (or ``PULL``) marks a pull request.
 """
 
@@ -25,6 +28,9 @@ _REPLY_RE = re.compile(  # English, German, Nordic, Dutch, Polish, French, Itali
 _BRACKET_RE = re.compile(r"^\[([^\]]*)\]\s*(?::\s*)?")  # "[Patch 2/2]: text" too
 _TOKEN_SPLIT_RE = re.compile(r"[,:\s]+")  # [PATCH net-next,v3,1/2], [stable:PATCH]
 _VERSION_RE = re.compile(r"(?i)^(?:patch-?|rfc-?)?v(\d+)$")  # v2, PATCHv2, RFCv2
+#: Tags that mark a patch sent again inside its own thread to replace one posting:
+#: ``[PATCH v5 3/6 (fix)]``, ``[PATCH v5 3/6 REPLACE]``.
+_REPLACEMENT_RE = re.compile(r"(?i)^\(?(?:fix|fixed|fixup|replace|replacement|updated?)\)?$")
 _COUNTER_RE = re.compile(r"^(\d+)/(\d+)$")
 _OF_RE = re.compile(r"(?i)\b(\d+)\s+of\s+(\d+)\b")
 
@@ -52,11 +58,22 @@ class Subject:
         return self.is_patch and self.counter == 0
 
     @property
+    def is_numbered(self) -> bool:
+        """Whether the tags hold a counter or a version (``[net 0/2]``, ``[RFC v2]``)."""
+        return self.counter is not None or any(_VERSION_RE.match(t) for t in self.tags)
+
+    @property
+    def is_replacement(self) -> bool:
+        """Whether a tag marks a replacement of one patch: ``(fix)``, ``REPLACE``."""
+        return any(_REPLACEMENT_RE.match(t) for t in self.tags)
+
+    @property
     def prefixes(self) -> tuple[str, ...]:
         """Tags other than PATCH, version and counter: RFC, RESEND, a tree name …"""
         return tuple(
             t for t in self.tags
-            if not (t.upper().startswith("PATCH") or _VERSION_RE.match(t) or _COUNTER_RE.match(t))
+            if not (t.upper().startswith("PATCH") or _VERSION_RE.match(t) or _COUNTER_RE.match(t)
+                    or _REPLACEMENT_RE.match(t))
         )
 
 

@@ -16,7 +16,17 @@ rules, applied to messages in archive order:
 - A numbered patch without a version tag whose thread, total and sender match a
   series of another version joins it: a ``[PATCH v3 0/4]`` cover letter over
   ``[PATCH 1/4]`` … ``[PATCH 4/4]`` is one posting.
+- A numbered patch threaded under a cover letter of its sender (the nearest cover
+  among its In-Reply-To and References) joins it even when the totals differ
+  (``[RFC PATCH v3 0/7]`` over ``1/8`` … ``8/8``) or the patch has no version tag;
+  the patches' total is then the series' total.
+- An unnumbered ``[PATCH]`` without a diff with numbered patches threaded under it
+  (from its sender) is their cover letter.
+- A patch tagged as a replacement (``(fix)``, ``REPLACE``) in reply to a message of a
+  series whose number it repeats is that series' replacement of the number.
 - A number seen again in a series (an unlabelled resend) starts a new series.
+- A number is *missing* when no patch email of the series' threads and version
+  (from anyone, in any series) has it.
 """
 
 from __future__ import annotations
@@ -54,29 +64,46 @@ class Series:
     cover: Message | None = None
     patches: dict[int, Message] = field(default_factory=dict)
     """Patches by number; a patch without a counter is number 1."""
+    replacements: dict[int, list[Message]] = field(default_factory=dict)
+    """Patches sent again in the thread to replace one number (``3/6 (fix)``)."""
+    in_thread: set[int] = field(default_factory=set)
+    """Numbers posted in the series' threads at its version, in this or another series."""
     replies: list[Message] = field(default_factory=list)
-    """Replies of the range in the series' threads (see attach_replies)."""
+    """Replies in the series' threads (see attach_replies)."""
     earlier: list[Posting] = field(default_factory=list)
     """Earlier postings, oldest first, when the digest was asked for history."""
 
     def add(self, msg: Message, subject: Subject) -> None:
         """Place a message, as cover letter or under its number."""
-        if subject.is_cover:
+        if msg.kind == "cover":
             self.cover = msg
         else:
             self.patches[subject.counter or 1] = msg
 
-    def has(self, subject: Subject) -> bool:
-        """Whether the place of this subject's number is taken already."""
-        if subject.is_cover:
+    def has(self, msg: Message, subject: Subject) -> bool:
+        """Whether the place of this message's number is taken already."""
+        if msg.kind == "cover":
             return self.cover is not None
         return (subject.counter or 1) in self.patches
 
     @property
     def messages(self) -> list[Message]:
-        """Cover letter first, then patches by number."""
+        """Cover letter first, then patches by number, each followed by its
+        replacements."""
         head = [self.cover] if self.cover else []
-        return head + [self.patches[n] for n in sorted(self.patches)]
+        for n in sorted(self.patches):
+            head.append(self.patches[n])
+            head.extend(self.replacements.get(n, ()))
+        return head
+
+    def role(self, msg: Message) -> str:
+        """``cover``, ``patch`` or ``replacement``: what a message of the series is to it
+        (a diff-less ``[PATCH]`` over numbered patches is their cover letter)."""
+        if msg is self.cover:
+            return "cover"
+        if any(msg in group for group in self.replacements.values()):
+            return "replacement"
+        return "patch"
 
     @property
     def first_patch(self) -> Message | None:
@@ -91,10 +118,16 @@ class Series:
 
     @property
     def missing(self) -> list[int]:
-        """Patch numbers 1…N of the total that were not seen."""
+        """Patch numbers 1…N of the total that were not seen in the series' threads."""
         if not self.total:
             return []
-        return [n for n in range(1, self.total + 1) if n not in self.patches]
+        return [n for n in range(1, self.total + 1)
+                if n not in self.patches and n not in self.in_thread]
+
+
+def thread_root(msg: Message) -> str:
+    """The first Message-ID of References, else In-Reply-To, else the message's own."""
+    return msg.references[0] if msg.references else msg.in_reply_to or msg.message_id
 
 
 def group_series(messages: Iterable[Message]) -> list[Series]:
@@ -102,36 +135,90 @@ def group_series(messages: Iterable[Message]) -> list[Series]:
     series: list[Series] = []
     by_key: dict[tuple[str, int, int | None, str], Series] = {}
     by_thread: dict[tuple[str, int | None, str], Series] = {}  # any version
+    covers: dict[str, Series] = {}  # Message-ID of a cover letter (or diff-less [PATCH])
+    owner: dict[str, Series] = {}
     unthreaded: list[tuple[Message, Series]] = []
+    numbers: dict[tuple[str, int], set[int]] = {}  # (thread, version) -> numbers posted
+    threads: dict[int, set[str]] = {}  # id(series) -> its threads
     for pos, msg in enumerate(messages):
         if not msg.is_patch_email:
             continue
         subject = parse_subject(msg.subject)
+        root = thread_root(msg)
         if subject.counter is None:
             s = Series(subject.version, None, msg.from_addr, pos)
             s.add(msg, subject)
             series.append(s)
+            threads[id(s)] = {root}
+            if msg.message_id:
+                owner[msg.message_id] = s
+                if not msg.has_diff:
+                    covers[msg.message_id] = s
             continue
-        root = msg.references[0] if msg.references else msg.in_reply_to or msg.message_id
+        numbers.setdefault((root, subject.version), set()).add(subject.counter)
+        if subject.is_replacement and (of := owner.get(msg.in_reply_to)) and of.has(msg, subject):
+            of.replacements.setdefault(subject.counter or 1, []).append(msg)
+            threads[id(of)].add(root)
+            if msg.message_id:
+                owner[msg.message_id] = of
+            continue
         key = (root, subject.version, subject.total, msg.from_addr)
         current = by_key.get(key)
-        if current is None and not any(_VERSION_TAG_RE.match(t) for t in subject.tags):
+        if current is None and not _has_version(subject):
             current = by_thread.get((root, subject.total, msg.from_addr))
+        if current is None and msg.kind == "patch":
+            current = _cover_above(covers, msg, subject)
         if current is None and not msg.references and not msg.in_reply_to:
             current = _unthreaded_match(unthreaded, msg, subject)
-        if current is None or current.has(subject):
+        if current is None or current.has(msg, subject):
             current = Series(subject.version, subject.total, msg.from_addr, pos)
             series.append(current)
+            threads[id(current)] = set()
             if not msg.references and not msg.in_reply_to:
                 unthreaded.append((msg, current))
+        elif msg.kind == "patch" and current.total != subject.total:
+            current.total = subject.total  # the patches count, not the cover's total
+        threads[id(current)].add(root)
         by_key[key] = current
         by_thread[(root, subject.total, msg.from_addr)] = current
         if msg.message_id:  # later patches threaded to this one (deep threading) find it
             by_key.setdefault((msg.message_id, subject.version, subject.total, msg.from_addr),
                               current)
             by_thread.setdefault((msg.message_id, subject.total, msg.from_addr), current)
+            owner[msg.message_id] = current
+            if msg.kind == "cover":
+                covers[msg.message_id] = current
         current.add(msg, subject)
+    for s in series:
+        for root in threads[id(s)]:
+            s.in_thread |= numbers.get((root, s.version), set())
     return series
+
+
+def _has_version(subject: Subject) -> bool:
+    return any(_VERSION_TAG_RE.match(t) for t in subject.tags)
+
+
+def _cover_above(covers: dict[str, Series], msg: Message, subject: Subject) -> Series | None:
+    """The series of the nearest cover letter above this patch in its thread, when the
+    same sender wrote it and its version agrees (or the patch has none); a diff-less
+    unnumbered ``[PATCH]`` found so becomes the cover letter of its numbered patches."""
+    for ref in (msg.in_reply_to, *reversed(msg.references)):
+        s = covers.get(ref)
+        if s is None:
+            continue
+        single = s.total is None  # a diff-less [PATCH] (no version tag: any version)
+        lead = s.cover or s.first_patch
+        if s.sender != msg.from_addr or (
+                s.version != subject.version and _has_version(subject)
+                and not (single and lead is not None and not _has_version(lead.tags))):
+            return None
+        if single:  # from single patch to cover letter
+            if s.cover is None and list(s.patches) == [1]:
+                s.cover = s.patches.pop(1)
+            s.version = subject.version
+        return s
+    return None
 
 
 #: The trailers of a reply that patchwork counts as review (its A/R/T columns).
@@ -180,6 +267,6 @@ def _unthreaded_match(candidates: list[tuple[Message, Series]], msg: Message,
         if msg.date - first.date > _UNTHREADED_WINDOW:
             break
         if (s.sender == msg.from_addr and s.version == subject.version
-                and s.total == subject.total and not s.has(subject)):
+                and s.total == subject.total and not s.has(msg, subject)):
             return s
     return None

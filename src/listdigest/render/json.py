@@ -8,7 +8,7 @@ from typing import Any
 
 from listdigest.digest import Digest
 from listdigest.mail.message import Message
-from listdigest.model.series import review_counts
+from listdigest.model.series import Series, review_counts
 from listdigest.stats.history import Period, Statistics
 
 SCHEMA_VERSION = 1
@@ -18,12 +18,12 @@ def _iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
 
 
-def _patch(d: Digest, m: Message) -> dict[str, Any]:
+def _patch(d: Digest, s: Series, m: Message) -> dict[str, Any]:
     subject = m.tags
     return {
         "subject": m.subject,
         "title": subject.text,
-        "kind": m.kind,
+        "kind": s.role(m),
         "counter": subject.counter,
         "total": subject.total,
         "version": subject.version,
@@ -68,12 +68,12 @@ def to_json(d: Digest) -> dict[str, Any]:
                 "replies": len(s.replies), "reviews": review_counts(s),
                 "earlier": [{"version": p.version, "date": _iso(p.date),
                              "message_id": p.message_id} for p in s.earlier],
-                "patches": [_patch(d, m) for m in s.messages],
+                "patches": [_patch(d, s, m) for m in s.messages],
             }
             for s in d.series
         ],
         "entries": [
-            {**_patch(d, m), "body": b.section if (b := d.bodies.get(m.blob)) else None}
+            {**_patch(d, s, m), "body": b.section if (b := d.bodies.get(m.blob)) else None}
             for s, m in d.entries
         ],
     }

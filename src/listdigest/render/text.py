@@ -42,6 +42,8 @@ def series_summary(s: Series) -> str:
         if s.total and s.total != count:
             held += f" of {s.total}"
         parts.append(held + (" + cover letter" if s.cover else ""))
+    if n := sum(len(group) for group in s.replacements.values()):
+        parts.append(f"{n} replacement" + ("s" if n != 1 else ""))
     if s.replies:
         parts.append(f"{len(s.replies)} repl" + ("ies" if len(s.replies) != 1 else "y"))
     parts.extend(f"{key}: {n}" for key, n in review_counts(s).items())
