@@ -69,7 +69,8 @@ _OPENER_RE = re.compile(
 _NOT_OUTCOME_RE = re.compile(
     r"(?i)\b(?:locally|cleanly|on top of|on top\b|fine|tested|testing (?:it|this|the)"
     r"|verified|breaks?|broke|fails?|failed|conflicts? with|with this|when|once|if|would"
-    r"|will be|not|n't|yet|tried|able to|boots?|reproduce|works (?:for|fine|here|now|well)|working|crash(?:es|ed)?)\b"
+    r"|will be|not|n't|yet|tried|able to|boots?|reproduce|works (?:for|fine|here|now|well)"
+    r"|working|crash(?:es|ed)?)\b"
 )
 #: Right after the verb: something else was applied or pushed ("pushed a fix",
 #: "picked your code", "taken a look", "taken from").
