@@ -9,18 +9,28 @@ unique messages from 2020-05-17 to 2020-05-26 (none on 05-23), messages/patch em
 
 from __future__ import annotations
 
+import email
+import email.utils
 import os
+from dataclasses import replace
+from email import policy
 from pathlib import Path
 
+import feedparser
 import html5lib
 import pytest
 from click.testing import CliRunner
 from formats_util import png_colours
+from markdown_it import MarkdownIt
 
 from listdigest.cli import cli
 from listdigest.cli.digest_cmd import make_digest
 from listdigest.digest import Accounting, Digest
+from listdigest.render.atom import render_atom
+from listdigest.render.email_message import Envelope, as_text, digest_email
 from listdigest.render.html import render_html
+from listdigest.render.markdown import render_markdown
+from listdigest.render.text import render_text
 from listdigest.sources.archive import Archive
 
 MAY2020 = ("a24576bae834", "4bb3463450ec")
@@ -178,3 +188,109 @@ def test_pages_link_to_lore_for_the_lists_lore_carries(may2020: Digest) -> None:
         assert d.link(msg) is None  # text and JSON link only with --link-base
     d.link_base = "https://mail.example.org/m/"
     assert d.web_link(msg) == "https://mail.example.org/m/" + msg.message_id
+
+
+def inline_text(token) -> str:  # type: ignore[no-untyped-def]
+    """The text a Markdown inline token shows (escapes undone, markup left out)."""
+    return "".join(c.content for c in token.children or [] if c.type in ("text", "code_inline"))
+
+
+def test_markdown_digest_read_back_with_markdown_it(may2020: Digest) -> None:
+    md = MarkdownIt("commonmark").enable("table")
+    tokens = md.parse(render_markdown(may2020))
+    headings = [(tokens[i].tag, inline_text(tokens[i + 1])) for i, t in enumerate(tokens)
+                if t.type == "heading_open"]
+    assert headings[0] == ("h1", "kvmarm mailing list update from a24576bae to 4bb346345")
+    assert [text for tag, text in headings if tag == "h2"] == [
+        "Top 15 contributor email domains", "Top 15 contributors",
+        "Patch list in this time period", "Patch commit messages"]
+    h3 = [text for tag, text in headings if tag == "h3"]
+    assert h3[:6] == SERIES
+    assert h3[6] == "New: arm64: add IPI/LPI/vtimer latency"
+    assert len(h3) == 6 + 11
+    # The tables: cells read back as the text digest's rows.
+    cells = [inline_text(tokens[i + 1]) for i, t in enumerate(tokens) if t.type == "td_open"]
+    assert cells[:4] == ["15", "huawei.com", "13", "arm.com"]
+    assert cells[12:14] == ["9", "Jianyong Wu <jianyong.wu@arm.com>"]
+    # 35 patch emails listed, each a link to lore; 11 bodies in fenced blocks.
+    hrefs = [c.attrs["href"] for t in tokens if t.type == "inline"
+             for c in t.children or [] if c.type == "link_open"]
+    assert len([h for h in hrefs if h.startswith("https://lore.kernel.org/r/")]) == 35 + 11
+    fences = [t for t in tokens if t.type == "fence"]
+    assert len(fences) == 11
+    # The 0/6 cover letter, as the text digest shows it.
+    assert fences[0].content.startswith("With the development of arm gic architecture, ")
+    cover = may2020.entries[0][1]
+    assert fences[0].content == may2020.bodies[cover.blob].section.rstrip("\n") + "\n"
+
+
+def test_email_digest_read_back_with_the_email_package(may2020: Digest) -> None:
+    env = Envelope(sender="KVM digest <digest@example.org>", to=("kvm@example.org",),
+                   references=("first@example.org", "second@example.org"))
+    raw = as_text(digest_email(may2020, env))
+    msg = email.message_from_string(raw, policy=policy.default)
+    assert msg["Subject"] == "[kvmarm] mailing list update from a24576bae to 4bb346345"
+    assert msg["From"] == "KVM digest <digest@example.org>"
+    assert msg["To"] == "kvm@example.org"
+    assert msg["Message-ID"] == "<listdigest.kvmarm.a24576bae.4bb346345@example.org>"
+    assert msg["In-Reply-To"] == "<second@example.org>"
+    assert msg["References"] == "<first@example.org> <second@example.org>"
+    assert msg["X-Listdigest-List-Id"] == "<kvmarm.lists.cs.columbia.edu>"
+    assert msg["MIME-Version"] == "1.0"
+    assert msg.get_content_type() == "text/plain"
+    assert msg.get_content_charset() == "utf-8"
+    assert email.utils.parsedate_to_datetime(msg["Date"]).tzinfo is not None
+    assert msg.get_content() == render_text(may2020)
+    assert msg.defects == []
+    with_html = email.message_from_string(
+        as_text(digest_email(may2020, replace(env, html=True))), policy=policy.default)
+    assert with_html.get_content_type() == "multipart/alternative"
+    plain, page = with_html.iter_parts()
+    assert plain.get_content() == render_text(may2020)
+    assert page.get_content_type() == "text/html"
+    assert page["Content-Transfer-Encoding"] == "quoted-printable"
+    tree = parse_html(page.get_content())
+    assert len(tree.findall(".//h:section[@class='series']", NS)) == 6
+
+
+def test_atom_digest_read_back_with_feedparser(may2020: Digest) -> None:
+    feed = feedparser.parse(render_atom(may2020), sanitize_html=False)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.id == "tag:kvmarm.lists.cs.columbia.edu,2025:kvmarm"
+    [entry] = feed.entries
+    assert entry.id == "tag:kvmarm.lists.cs.columbia.edu,2020-05-26:kvmarm/a24576bae..4bb346345"
+    assert entry.title == "kvmarm mailing list update from a24576bae to 4bb346345"
+    assert entry.updated == "2020-05-26T10:45:07Z"  # the range's newest Date
+    assert entry.content[0].type == "text/html"
+    tree = html5lib.HTMLParser(strict=True).parseFragment(entry.content[0].value)
+    titles = [text_of(s.find("h:h3", NS)) for s in
+              tree.findall(".//h:section[@class='series']", NS)]
+    assert titles == SERIES
+    rows = [[text_of(td) for td in tr.findall("h:td", NS)]
+            for tr in tree.findall(".//h:tbody/h:tr", NS)]
+    assert rows[:2] == [["15", "huawei.com"], ["13", "arm.com"]]  # tables, not charts
+    assert tree.findall(".//svg:svg", NS) == []
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "email", "atom"])
+def test_stats_in_every_format_carry_the_weekly_totals(kvmarm: Path, fmt: str) -> None:
+    result = CliRunner().invoke(cli, ["stats", str(kvmarm), "--from", MAY2020[0], "--to",
+                                      MAY2020[1], "--by", "week", "--format", fmt])
+    assert result.exit_code == 0, result.output
+    if fmt == "markdown":
+        tokens = MarkdownIt("commonmark").enable("table").parse(result.stdout)
+        cells = [inline_text(tokens[i + 1]) for i, t in enumerate(tokens) if t.type == "td_open"]
+        rows = [cells[i:i + 8] for i in range(0, 32, 8)]
+    elif fmt == "email":
+        msg = email.message_from_string(result.stdout, policy=policy.default)
+        assert msg["Subject"] == (
+            "[kvmarm] mailing list statistics from a24576bae to 4bb346345")
+        rows = [line.split() for line in msg.get_content().splitlines()[3:7]]
+    else:
+        feed = feedparser.parse(result.stdout, sanitize_html=False)
+        assert not feed.bozo
+        tree = html5lib.HTMLParser(strict=True).parseFragment(feed.entries[0].content[0].value)
+        rows = [[text_of(td) for td in tr.findall("h:td", NS)]
+                for tr in tree.findall(".//h:tbody/h:tr", NS)][:4]
+    assert [r[:3] for r in rows] == [["2020-W20", "7", "7"], ["2020-W21", "62", "20"],
+                                     ["2020-W22", "30", "8"], ["total", "99", "35"]]

@@ -10,13 +10,16 @@ from pathlib import Path
 import click
 
 from listdigest.cli.index_cmd import current_index
-from listdigest.cli.options import range_options
+from listdigest.cli.options import envelope, mail_options, range_options
 from listdigest.digest import Digest, build_digest, select
 from listdigest.errors import ListdigestError
 from listdigest.index import Index
 from listdigest.index.history import add_earlier_postings
+from listdigest.render.atom import render_atom
+from listdigest.render.email_message import Envelope, as_text, digest_email
 from listdigest.render.html import render_html
 from listdigest.render.json import render_json
+from listdigest.render.markdown import render_markdown
 from listdigest.render.text import render_text
 from listdigest.sources.archive import Archive
 
@@ -47,9 +50,12 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
                         show_all=show_all)
 
 
-def render(d: Digest, fmt: str) -> str:
-    """The digest in one of the formats of --format."""
-    renderers = {"text": render_text, "json": render_json, "html": render_html}
+def render(d: Digest, fmt: str, mail: Envelope | None = None) -> str:
+    """The digest in one of the formats of --format (``mail`` addresses an email)."""
+    if fmt == "email":
+        return as_text(digest_email(d, mail or Envelope()))
+    renderers = {"text": render_text, "json": render_json, "markdown": render_markdown,
+                 "html": render_html, "atom": render_atom}
     return renderers[fmt](d)
 
 
@@ -105,13 +111,24 @@ def write_output(text: str, output: str | None) -> None:
 @click.option("--link-base", metavar="URL",
               help="Give each series a web link: URL + Message-ID "
                    "(e.g. https://lore.kernel.org/r/).")
+@mail_options
 def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | None,
            until: str | None, name: str | None, top: int, fmt: str, show_all: bool,
-           output: str | None, db: str | None, history: bool, link_base: str | None) -> None:
+           output: str | None, db: str | None, history: bool, link_base: str | None,
+           mail_from: str | None, mail_to: tuple[str, ...], in_reply_to: tuple[str, ...],
+           mail_html: bool) -> None:
     """Print the digest of ARCHIVE (a public-inbox inbox, epoch or v1 repository)."""
+    check_link_base(link_base)
     d = make_digest(Archive.open(archive), rev_from=rev_from, rev_to=rev_to, since=since,
                     until=until, name=name, top=top, show_all=show_all, db=db,
                     history=history)
     d.link_base = link_base
-    write_output(render(d, fmt), output)
+    write_output(render(d, fmt, envelope(mail_from, mail_to, in_reply_to, mail_html)),
+                 output)
+
+
+def check_link_base(link_base: str | None) -> None:
+    """A link base is a web address: pages link every message to it."""
+    if link_base and not link_base.startswith(("https://", "http://")):
+        raise ListdigestError(f"link base {link_base!r} is no http:// or https:// address")
 

@@ -6,10 +6,13 @@ import click
 
 from listdigest.cli.digest_cmd import report, write_output
 from listdigest.cli.index_cmd import current_index
-from listdigest.cli.options import range_options
+from listdigest.cli.options import envelope, mail_options, range_options
 from listdigest.digest import default_list_name, select
+from listdigest.render.atom import render_stats_atom
+from listdigest.render.email_message import as_text, stats_email
 from listdigest.render.html import render_stats_html
 from listdigest.render.json import render_stats_json
+from listdigest.render.markdown import render_stats_markdown
 from listdigest.render.text import render_stats_text
 from listdigest.sources.archive import Archive
 from listdigest.stats.history import PERIODS, build_statistics
@@ -19,9 +22,11 @@ from listdigest.stats.history import PERIODS, build_statistics
 @range_options
 @click.option("--by", type=click.Choice(PERIODS), default="year", show_default=True,
               help="Length of a period.")
+@mail_options
 def stats(archive: str, by: str, rev_from: str | None, rev_to: str | None,
           since: str | None, until: str | None, name: str | None, top: int, fmt: str,
-          output: str | None, db: str | None) -> None:
+          output: str | None, db: str | None, mail_from: str | None,
+          mail_to: tuple[str, ...], in_reply_to: tuple[str, ...], mail_html: bool) -> None:
     """Messages, patches, series, replies, reviews and people of ARCHIVE per period, with
     the top domains, contributors and reviewers. Fast over years with an index
     (`listdigest index ARCHIVE`)."""
@@ -32,5 +37,11 @@ def stats(archive: str, by: str, rev_from: str | None, rev_to: str | None,
     report(sel.accounting)
     s = build_statistics(sel.messages, list_name=name or default_list_name(arch, sel.messages),
                          start=sel.start, end=sel.end, by=by, top=top)
-    renderers = {"text": render_stats_text, "json": render_stats_json, "html": render_stats_html}
-    write_output(renderers[fmt](s), output)
+    if fmt == "email":
+        text = as_text(stats_email(s, envelope(mail_from, mail_to, in_reply_to, mail_html)))
+    else:
+        renderers = {"text": render_stats_text, "json": render_stats_json,
+                     "markdown": render_stats_markdown, "html": render_stats_html,
+                     "atom": render_stats_atom}
+        text = renderers[fmt](s)
+    write_output(text, output)

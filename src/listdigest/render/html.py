@@ -35,15 +35,16 @@ def environment() -> jinja2.Environment:
     )
 
 
-def digest_context(d: Digest) -> dict[str, object]:
-    """What the digest templates (page and feed content) are given."""
+def digest_context(d: Digest, *, charts: bool = True) -> dict[str, object]:
+    """What the digest templates (page and feed content) are given; feed readers drop
+    SVG, so a feed's content goes without charts."""
     def body(msg: Message) -> str:
         b = d.bodies.get(msg.blob)
         return b.section if b else "(message body could not be read)"
 
-    return {"d": d, "acc": d.accounting, "charts": digest_charts(d), "link": d.web_link,
-            "author": author, "series_summary": series_summary, "missing": missing,
-            "state": state_of, "day": day, "body": body}
+    return {"d": d, "acc": d.accounting, "charts": digest_charts(d) if charts else None,
+            "link": d.web_link, "author": author, "series_summary": series_summary,
+            "missing": missing, "state": state_of, "day": day, "body": body}
 
 
 def render_html(d: Digest) -> str:
@@ -52,10 +53,16 @@ def render_html(d: Digest) -> str:
 
 
 def render_html_content(d: Digest) -> str:
-    """The digest's html without the page around it (for a feed entry or a mail part)."""
-    return environment().get_template("digest_content.html.j2").render(digest_context(d))
+    """The digest's html without the page around it or its charts (a feed entry)."""
+    return environment().get_template("digest_content.html.j2").render(
+        digest_context(d, charts=False))
 
 
 def render_stats_html(s: Statistics) -> str:
     """Statistics as one html page with per-period charts."""
     return environment().get_template("stats.html.j2").render(s=s, charts=stats_charts(s))
+
+
+def render_stats_html_content(s: Statistics) -> str:
+    """The statistics' html without the page around it or its charts (a feed entry)."""
+    return environment().get_template("stats_content.html.j2").render(s=s, charts=None)
