@@ -178,6 +178,7 @@ def _prepare(conn: sqlite3.Connection, path: Path, archive: Archive) -> None:
     try:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA recursive_triggers = ON")  # a REPLACE's delete updates search
         with transaction(conn):
             conn.execute(_META)
             conn.execute(_STATE)
@@ -188,6 +189,7 @@ def _prepare(conn: sqlite3.Connection, path: Path, archive: Archive) -> None:
             if meta.get("fingerprint") != (fp := fingerprint()):
                 conn.execute("DROP TABLE IF EXISTS messages")
                 conn.execute("DROP TABLE IF EXISTS epochs")
+                conn.execute("DROP TABLE IF EXISTS search")
             for statement in SCHEMA:
                 conn.execute(statement)
             conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",

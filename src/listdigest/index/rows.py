@@ -20,7 +20,7 @@ COLUMNS = (
     "message_id", "subject", "date_ok", "from_name", "from_addr", "author_name",
     "author_addr", "in_reply_to", "refs", "list_id", "kind", "files_changed",
     "insertions", "deletions", "trailers", "version", "counter", "total", "prefixes",
-    "thread", "series_key", "has_diff",
+    "thread", "series_key", "has_diff", "paths",
 )
 
 #: The tables the rows live in; dropped and made again when the fingerprint changes.
@@ -54,6 +54,7 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     thread TEXT,                    -- thread root: first Reference, In-Reply-To or own id
     series_key TEXT,                -- patch emails: thread|vN|total|sender
     has_diff INTEGER,               -- 1 when the body carries a diff
+    paths TEXT,                     -- patch emails: JSON array of the files the diff touches
     PRIMARY KEY (epoch, pos)
 )""",
     "CREATE INDEX IF NOT EXISTS messages_commit ON messages (commit_id)",
@@ -66,7 +67,21 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     epoch INTEGER PRIMARY KEY,
     tip TEXT,                       -- newest indexed commit (NULL: none yet)
     count INTEGER NOT NULL          -- rows of this epoch (positions 0 … count-1)
-)""")
+)""",
+    # Full-text search over the patch emails (serve's search): kept by triggers, so every
+    # insert and delete of an update (a rewrite's too) keeps it equal to the rows.
+    """CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5 (
+    subject, author, trailers, paths, tokenize = 'unicode61 remove_diacritics 2'
+)""",
+    """CREATE TRIGGER IF NOT EXISTS search_add AFTER INSERT ON messages
+    WHEN new.kind IN ('patch', 'cover') BEGIN
+    INSERT INTO search (rowid, subject, author, trailers, paths) VALUES (new.rowid,
+        new.subject, new.author_name || ' ' || new.author_addr || ' ' || new.from_name
+        || ' ' || new.from_addr, new.trailers, new.paths);
+END""",
+    """CREATE TRIGGER IF NOT EXISTS search_drop AFTER DELETE ON messages BEGIN
+    DELETE FROM search WHERE rowid = old.rowid;
+END""")
 
 #: One encoder for every row: ``json.dumps`` with options builds a new one per call.
 _to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -94,7 +109,7 @@ def row_of(pos: int, item: Scanned) -> tuple:  # type: ignore[type-arg]
             m.from_addr, m.author_name, m.author_addr, m.in_reply_to,
             _json(m.references), m.list_id, m.kind, files, ins, dels, _json(m.trailers),
             tags.version, tags.counter, tags.total, _json(tags.prefixes), thread, series_key,
-            m.has_diff)
+            m.has_diff, _json(item.paths))
 
 
 def _json(items: tuple) -> str:  # type: ignore[type-arg]
@@ -106,7 +121,7 @@ def scanned_of(row: tuple) -> Scanned:  # type: ignore[type-arg]
     (epoch, _pos, commit, ctime, blob, reason, date, message_id, subject, date_ok,
      from_name, from_addr, author_name, author_addr, in_reply_to, refs, list_id, kind,
      files, ins, dels, trailers, _version, _counter, _total, _prefixes, _thread,
-     _series_key, has_diff) = row
+     _series_key, has_diff, _paths) = row
     entry = CommitEntry(commit, epoch, ctime, blob, reason if blob is None else "")
     if reason:
         return Scanned(entry, None, reason)
@@ -118,4 +133,4 @@ def scanned_of(row: tuple) -> Scanned:  # type: ignore[type-arg]
         kind=kind, diffstat=None if files is None else (files, ins, dels),
         trailers=tuple(tuple(t) for t in json.loads(trailers)), has_diff=bool(has_diff),
     )
-    return Scanned(entry, msg)
+    return Scanned(entry, msg, paths=tuple(json.loads(_paths)))

@@ -30,6 +30,9 @@ _TRAILER_RE = re.compile(
     rb"\n((?:[A-Za-z][A-Za-z0-9]*-)+by|Fixes|Link|Closes|Cc|CC):[ \t]+(\S[^\n]*?)[ \t\r]*(?=\n|\Z)"
 )
 _TEXT_TYPES = ("text/plain", "text/x-patch", "text/x-diff", "text/x-log")
+#: The files a diff touches: git's ``diff --git a/X b/X`` line, else ``+++ b/X``.
+_GIT_PATH_RE = re.compile(rb"\ndiff --git a/(\S+) ")
+_PLAIN_PATH_RE = re.compile(rb"\n\+\+\+ (?:b/)?([^\s]+)")
 
 
 class Body:
@@ -40,13 +43,30 @@ class Body:
     of an archive are counted, not displayed.
     """
 
-    __slots__ = ("_charset", "_data", "_delsp", "_end", "_flowed", "_start", "has_diff")
+    __slots__ = ("_charset", "_data", "_delsp", "_diff", "_end", "_flowed", "_start")
 
     def __init__(self, data: bytes, start: int, end: int, charset: str | None, *,
-                 flowed: bool = False, delsp: bool = False, has_diff: bool = False) -> None:
+                 flowed: bool = False, delsp: bool = False, diff: int = -1) -> None:
         self._data, self._start, self._end = data, start, end
         self._charset, self._flowed, self._delsp = charset, flowed, delsp
-        self.has_diff = has_diff
+        self._diff = diff
+
+    @property
+    def has_diff(self) -> bool:
+        """Whether the body holds a diff."""
+        return self._diff != -1
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The files the diff touches, in diff order, each once (what ``path:`` searches
+        find): git's ``diff --git`` lines, else the ``+++`` lines of a plain diff."""
+        if self._diff == -1:
+            return ()
+        found = _GIT_PATH_RE.findall(self._data, self._diff - 1)
+        if not found:
+            found = [p for p in _PLAIN_PATH_RE.findall(self._data, self._diff - 1)
+                     if p != b"/dev/null"]
+        return tuple(dict.fromkeys(p.decode("utf-8", "replace") for p in found))
 
     def _text(self) -> str:
         text = bytes_to_text(self._data[self._start:self._end], self._charset)
@@ -197,7 +217,7 @@ def parse_body(fields: dict[str, str], raw: bytes, body_start: int) -> Body:
     ctype = fields.get("content-type", "")
     flowed = (param(ctype, "format") or "").lower() == "flowed"
     delsp = (param(ctype, "delsp") or "").lower() == "yes"
-    return Body(data, start, end, charset, flowed=flowed, delsp=delsp, has_diff=diff != -1)
+    return Body(data, start, end, charset, flowed=flowed, delsp=delsp, diff=diff)
 
 
 def diff_start(data: bytes, start: int = 0) -> int:

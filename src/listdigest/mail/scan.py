@@ -19,6 +19,9 @@ class Scanned:
     entry: CommitEntry
     message: Message | None
     reason: str = ""
+    paths: tuple[str, ...] = ()
+    """Files the message's diff touches (read by git's path; the index keeps them for
+    search, a digest does not show them)."""
 
 
 def scan(archive: Archive, entries: Iterable[CommitEntry],
@@ -50,9 +53,10 @@ def _scan_epoch(archive: Archive, batch: list[CommitEntry],
         if keep is not None and not keep(message_date(raw, entry.time)):
             continue
         try:
-            msg, _ = parse_message(raw, commit=entry.commit, epoch=entry.epoch,
-                                   blob=entry.blob, commit_time=entry.time)
+            msg, body = parse_message(raw, commit=entry.commit, epoch=entry.epoch,
+                                      blob=entry.blob, commit_time=entry.time)
+            paths = body.paths if msg.is_patch_email else ()
         except Exception as exc:  # a parser bug must cost one message, not the run
             yield Scanned(entry, None, f"unparseable message ({type(exc).__name__})")
             continue
-        yield Scanned(entry, msg)
+        yield Scanned(entry, msg, paths=paths)
