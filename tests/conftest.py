@@ -32,6 +32,21 @@ def leds() -> Path:
 
 
 @pytest.fixture(scope="session")
+def kvmarm_db(kvmarm: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh index of the whole kvmarm archive, built once by the command (about 3 s);
+    tests only read it (a digest brings it up to date: nothing to add)."""
+    from click.testing import CliRunner
+
+    from listdigest.cli import cli
+
+    db = tmp_path_factory.mktemp("kv") / "kvmarm.sqlite"
+    result = CliRunner().invoke(cli, ["index", str(kvmarm), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "indexed 21367 new commits; 21367 in the index" in result.output
+    return db
+
+
+@pytest.fixture(scope="session")
 def corpus() -> Path:
     """Patchwork's test mail: odd, broken and threaded emails."""
     assert CORPUS.is_dir(), f"shared corpus missing: {CORPUS}"

@@ -20,12 +20,13 @@ from click.testing import CliRunner
 
 from listdigest.cli import cli
 from listdigest.demo.build import append_messages, build_archive, rewrite_epoch
-from listdigest.digest import collect, parse_when
+from listdigest.digest import collect
 from listdigest.errors import IndexError_
 from listdigest.index import default_path, open_index, update_index
 from listdigest.mail.scan import scan
 from listdigest.sources.archive import Archive
 from listdigest.sources.blobs import read_blobs
+from listdigest.sources.dates import parse_when
 
 BAD_DATE = (b"From: Odd Sender <odd@example.org>\nSubject: [PATCH] odd: no usable date\n"
             b"Date: sometime next week\nMessage-ID: <odd-date@example.org>\n\nBody.\n")
@@ -61,13 +62,9 @@ def mails(kvmarm: Path) -> list[bytes]:
 
 
 @pytest.fixture(scope="module")
-def kv_db(kvmarm: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh index of the whole kvmarm archive, built by the command."""
-    db = tmp_path_factory.mktemp("kv") / "kvmarm.sqlite"
-    result = CliRunner().invoke(cli, ["index", str(kvmarm), "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    assert "indexed 21367 new commits; 21367 in the index" in result.output
-    return db
+def kv_db(kvmarm_db: Path) -> Path:
+    """The session's index of the whole kvmarm archive (see conftest)."""
+    return kvmarm_db
 
 
 # --- the real archive -------------------------------------------------------------------

@@ -517,7 +517,11 @@ def test_june2019_series_grouping_api() -> None:
 def test_one_day_by_date() -> None:
     status, out, err = run("--since", "2020-05-22", "--until", "2020-05-22")
     assert status == 0, err
-    assert out.splitlines()[:2] == ["From 2020-05-22 to 2020-05-22",
+    # The title names the commits of the range's first and last message in archive
+    # order: dc8708611 (Date: Fri, 22 May 2020 10:32:25 +0800, a reply about
+    # kvm-unit-tests) and 61f7d9f20 (Date: Fri, 22 May 2020 19:14:52 +0200, "Re: [RFC]
+    # Use SMMU HTTU for DMA dirty page tracking"), both committed on 2020-05-26.
+    assert out.splitlines()[:2] == ["From 2020-05-22 to 2020-05-22 (dc8708611..61f7d9f20)",
                                     "kvmarm mailing list update from 2020-05-22 to 2020-05-22"]
     # Committed to the archive days later: the Date header decides, not the commit time.
     assert summary_numbers(err) == [17, 17, 12, 5, 0, 0, 0]

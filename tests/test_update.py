@@ -54,8 +54,11 @@ def test_update_twice_in_a_row_writes_once(demo_config: Path, tmp_path: Path) ->
     files = sorted(p.name for p in (tmp_path / "out" / "demo").iterdir())
     assert [f.split("-", 4)[-1] for f in files] == [f"{tip[:9]}.json", f"{tip[:9]}.txt"]
     text = next((tmp_path / "out" / "demo").glob("*.txt")).read_text()
-    assert text.splitlines()[:2] == ["From 2025-03-01 to now",
-                                     "Demo mailing list update from 2025-03-01 to now"]
+    root = git_out(tmp_path / "demo" / "git" / "0.git", "rev-list", "--max-parents=0", "HEAD")
+    # Never "now": the newest message is dated Fri, 7 Mar 2025 14:27:03 +0100; the
+    # commits are those of the first and last message selected.
+    assert text.splitlines()[:2] == [f"From 2025-03-01 to 2025-03-07 ({root[:9]}..{tip[:9]})",
+                                     "Demo mailing list update from 2025-03-01 to 2025-03-07"]
     assert "      3  Maria Ortega <maria.ortega@example.com>" in text
     assert ("  link: https://lore.example.org/r/20250303091501.41235-1-maria.ortega@example.com"
             in text.splitlines())
@@ -77,7 +80,9 @@ def test_update_publishes_only_the_new_messages(demo_config: Path, tmp_path: Pat
             " 0 duplicates), 0 skipped") in result.stderr
     out = tmp_path / "out" / "demo"
     latest = json.loads(next(out.glob(f"*-{new[-1][:9]}.json")).read_text())
-    assert latest["range"] == {"by": "commit", "from": old_tip[:9], "to": new[-1][:9]}
+    assert latest["range"] == {"by": "commit", "from": old_tip[:9], "to": new[-1][:9],
+                               "since": "2025-04-07T10:01:00Z", "until": "2025-04-07T10:02:00Z",
+                               "first_commit": None, "last_commit": None}
     assert [s["title"] for s in latest["series"]] == ["fix 1", "fix 2"]
     assert len(list(out.iterdir())) == 4
 

@@ -8,19 +8,21 @@ digest is the same either way.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from listdigest.errors import ListdigestError
 from listdigest.mail.body import Body
-from listdigest.mail.message import Message, commit_message
+from listdigest.mail.message import Message, commit_message, message_date
 from listdigest.mail.scan import Scanned, scan
 from listdigest.model.series import Series, attach_replies, group_series
 from listdigest.sources.archive import Archive
 from listdigest.sources.blobs import read_blobs
+from listdigest.sources.dates import day_label, parse_when
 from listdigest.stats.contributors import Row, contributor_table, domain_table
 from listdigest.stats.history import Day, per_day
 
@@ -60,7 +62,7 @@ class Accounting:
                 f"emails, {self.replies} replies, {self.other} other, {len(self.duplicates)} "
                 f"duplicates), {len(self.skipped)} skipped")
         if self.date_fallbacks:
-            line += f"; {self.date_fallbacks} with a bad Date (commit time used)"
+            line += f"; {self.date_fallbacks} with a bad or future Date (commit time used)"
         return line
 
 
@@ -80,6 +82,13 @@ class Digest:
     entries: list[tuple[Series, Message]]
     bodies: dict[str, Body]
     accounting: Accounting
+    all_domains: list[Row] = field(default_factory=list)
+    """The whole tables (JSON); ``domains`` and ``contributors`` keep the top rows."""
+    all_contributors: list[Row] = field(default_factory=list)
+    commits: tuple[str, str] | None = None
+    """For a date range, the commits of its first and last message."""
+    dates: tuple[float | None, float | None] = (None, None)
+    """The range's first and last date (its bounds, else its messages' dates)."""
     link_base: str | None = None
     """Prefix of a message's web address (``https://lore.kernel.org/r/``), if wanted."""
     list_id: str = ""
@@ -114,21 +123,6 @@ def message_link(base: str | None, message_id: str) -> str | None:
     if not base or not message_id:
         return None
     return base + quote(message_id, safe="-._~!$&'()*+,;=:@")
-
-
-def parse_when(value: str, *, end: bool = False) -> datetime:
-    """A ``--since``/``--until`` value: ISO date or date-time (UTC unless a zone is
-    given). A bare date given as an end means the end of that day."""
-    try:
-        if len(value) == 10:
-            day = datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
-            return day + timedelta(days=1) - timedelta(microseconds=1) if end else day
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise ListdigestError(
-            f"invalid date: {value!r} (use YYYY-MM-DD or an ISO 8601 date and time)"
-        ) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def collect(scanned: Iterable[Scanned],
@@ -173,6 +167,13 @@ class Selection:
     start: str
     end: str
     by_date: bool
+    commits: tuple[str, str] | None = None
+    """For a date range, the commits of its first and last message."""
+    first_date: float | None = None
+    """The range's dates: its --since/--until, else its messages' earliest and latest."""
+    last_date: float | None = None
+    bounds: tuple[float, float] = (float("-inf"), float("inf"))
+    """The --since/--until of a date range, in seconds."""
 
 
 def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
@@ -181,9 +182,12 @@ def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
     or (``idx`` None) from git: the same either way."""
     by_date = since is not None or until is not None
     if by_date and (rev_from or rev_to):
-        raise ListdigestError("use --from/--to or --since/--until, not both")
+        raise ListdigestError("use --from/--to (or A..B) or --since/--until, not both")
     lo = parse_when(since).timestamp() if since else float("-inf")
     hi = parse_when(until, end=True).timestamp() if until else float("inf")
+    if lo > hi:
+        raise ListdigestError(f"reversed range: --since {since} is after --until {until}")
+    archive.check_order(rev_from, rev_to)
     keep = None
     if by_date:
         def keep(ts: int) -> bool:
@@ -194,21 +198,58 @@ def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
     else:
         items = idx.scanned_between(lo, hi) if by_date else idx.scanned(rev_from, rev_to)
     messages, acc = collect(items, keep)
+    dates = [m.date for m in messages]
+    first = lo if since else min(dates, default=None)
+    last = hi if until else max(dates, default=None)
     if by_date:
-        start, end = since or "start", until or "now"
+        start = day_label(first if first is not None else time.time())
+        end = day_label(last if last is not None else time.time())
+        commits = (messages[0].commit, messages[-1].commit) if messages else None
     else:
         start = (archive.resolve(rev_from)[1] if rev_from else
                  items[0].entry.commit if items else "start")[:9]
         end = (archive.resolve(rev_to)[1] if rev_to else
                items[-1].entry.commit if items else start)[:9]
-    return Selection(messages, acc, start, end, by_date)
+        commits = None
+    return Selection(messages, acc, start, end, by_date, commits, first, last, (lo, hi))
+
+
+def message_span(archive: Archive) -> tuple[int, int] | None:
+    """The Date of the archive's first and newest messages (commit time where a Date is
+    unreadable); None for an empty archive. Said when a range misses the archive."""
+    dates = []
+    for entry in (archive.first_commit(), archive.last_commit()):
+        if entry is None or entry.blob is None:
+            continue
+        epoch = next(e for e in archive.epochs if e.number == entry.epoch)
+        for _, raw in read_blobs(epoch.path, [entry.blob]):
+            dates.append(entry.time if raw is None else message_date(raw, entry.time))
+    return (min(dates), max(dates)) if dates else None
+
+
+def check_inside(archive: Archive, sel: Selection) -> None:
+    """A date range that found nothing and lies wholly before or after the archive's
+    messages is an error that says where they begin and end."""
+    if not sel.by_date or sel.accounting.commits or (span := message_span(archive)) is None:
+        return
+    lo, hi = sel.bounds
+    if hi < span[0] or lo > span[1]:
+        raise ListdigestError(
+            f"no message in the range: the archive's messages run from "
+            f"{_stamp(span[0])} to {_stamp(span[1])}")
+
+
+def _stamp(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
                  list_name: str | None, start: str, end: str, by_date: bool, top: int,
-                 show_all: bool) -> Digest:
+                 show_all: bool, commits: tuple[str, str] | None = None,
+                 dates: tuple[float | None, float | None] = (None, None)) -> Digest:
     """Group, count and fetch the bodies the digest shows."""
     patches = [m for m in messages if m.is_patch_email]
+    domains, people = domain_table(patches), contributor_table(patches)
     series = group_series(patches)
     attach_replies(series, messages)
     entries: list[tuple[Series, Message]] = []
@@ -219,9 +260,10 @@ def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
         list_name=list_name or default_list_name(archive, messages),
         start=start, end=end, by_date=by_date, top=top,
         patches=patches, series=series,
-        domains=domain_table(patches, top), contributors=contributor_table(patches, top),
+        domains=domains[:top], contributors=people[:top],
         entries=entries, bodies=fetch_bodies(archive, [m for _, m in entries]),
-        accounting=acc,
+        accounting=acc, all_domains=domains, all_contributors=people,
+        commits=commits, dates=dates,
         list_id=next((m.list_id for m in messages if m.list_id), ""),
         days=per_day(messages), newest=max((m.date for m in messages), default=0),
     )

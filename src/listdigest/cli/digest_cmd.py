@@ -11,7 +11,7 @@ import click
 
 from listdigest.cli.index_cmd import current_index
 from listdigest.cli.options import envelope, mail_options, range_options
-from listdigest.digest import Digest, build_digest, select
+from listdigest.digest import Digest, build_digest, check_inside, select
 from listdigest.errors import ListdigestError
 from listdigest.index import Index
 from listdigest.index.history import add_earlier_postings
@@ -40,14 +40,18 @@ def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
 
 def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
                  rev_to: str | None, since: str | None, until: str | None,
-                 name: str | None, top: int, show_all: bool) -> Digest:
+                 name: str | None, top: int, show_all: bool, check: bool = True) -> Digest:
     """The digest of a range read from an open, current index or (``idx`` None) from git;
-    the account goes to stderr."""
+    the account goes to stderr. ``check``: a date range wholly outside the archive is an
+    error (``update`` passes False: a quiet week is no error)."""
     sel = select(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since, until=until)
+    if check:
+        check_inside(archive, sel)
     report(sel.accounting)
     return build_digest(archive, sel.messages, sel.accounting, list_name=name,
                         start=sel.start, end=sel.end, by_date=sel.by_date, top=top,
-                        show_all=show_all)
+                        show_all=show_all, commits=sel.commits,
+                        dates=(sel.first_date, sel.last_date))
 
 
 def render(d: Digest, fmt: str, mail: Envelope | None = None) -> str:

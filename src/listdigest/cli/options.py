@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
 from listdigest.render.email_message import DEFAULT_FROM, DEFAULT_TO, Envelope
+from listdigest.sources.archive import parse_range
 
 F = TypeVar("F", bound=Callable[..., object])
 
 #: Every output format of digest and stats (and of update's ``formats``).
 FORMATS = ("text", "json", "markdown", "html", "email", "atom")
 
+#: The epilog of every command that takes a range: the forms of a range and of a date.
+RANGE_HELP = """\b
+A range is a git range of the archive's commits (any epoch):
+  A..B   after A, up to B          A..   after A, to the newest
+  ..B    from the first, up to B   B     the same as ..B
+or dates (the messages' Date, UTC unless a zone is given), in any form git takes:
+  2026-01-13 (as --until: the end of that day), '2026-01-13 10:00',
+  2026-01-13T10:00+01:00, 2.weeks.ago, yesterday, 'last monday',
+  'Tue, 13 Jan 2026 10:00:00 +0100', @1671494400"""
+
 _RANGE = (
     click.argument("archive", type=click.Path(path_type=str)),
+    click.argument("rng", metavar="[RANGE]", required=False),
     click.option("--from", "rev_from", metavar="REV",
-                 help="Start after this commit (exclusive)."),
+                 help="Start after this commit (exclusive; RANGE A.. is the same)."),
     click.option("--to", "rev_to", metavar="REV",
-                 help="End at this commit (inclusive; default: newest)."),
-    click.option("--since", metavar="DATE", help="Messages dated at or after DATE (ISO 8601)."),
+                 help="End at this commit (inclusive; default: newest; RANGE ..B)."),
+    click.option("--since", metavar="DATE",
+                 help="Messages dated at or after DATE (e.g. 2.weeks.ago, 2026-01-05)."),
     click.option("--until", metavar="DATE",
                  help="Messages dated up to DATE (a bare date: its end)."),
     click.option("--name", help="List name for the title (default: from List-Id)."),
     click.option("--top", default=15, show_default=True, type=click.IntRange(min=1),
-                 help="Rows of each table."),
+                 help="Rows of each text table (JSON has them all)."),
     click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
                  show_default=True),
     click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output."),
@@ -35,11 +49,20 @@ _RANGE = (
 
 
 def range_options(command: F) -> F:
-    """ARCHIVE, the range (--from/--to or --since/--until), --name, --top, --format,
-    -o and --db."""
+    """ARCHIVE, the range (RANGE, --from/--to or --since/--until), --name, --top,
+    --format, -o and --db. A positional ``A..B`` arrives as ``rev_from``/``rev_to``."""
+    @functools.wraps(command)
+    def with_range(*args: Any, rng: str | None = None, **kwargs: Any) -> object:
+        if rng is not None:
+            if kwargs.get("rev_from") or kwargs.get("rev_to"):
+                raise click.UsageError(f"give the range {rng} or --from/--to, not both")
+            kwargs["rev_from"], kwargs["rev_to"] = parse_range(rng)
+        return command(*args, **kwargs)
+
+    decorated: Callable[..., object] = with_range
     for decorate in reversed(_RANGE):
-        command = decorate(command)
-    return command
+        decorated = decorate(decorated)
+    return cast(F, decorated)
 
 
 _MAIL = (

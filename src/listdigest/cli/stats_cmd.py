@@ -7,7 +7,7 @@ import click
 from listdigest.cli.digest_cmd import report, write_output
 from listdigest.cli.index_cmd import current_index
 from listdigest.cli.options import envelope, mail_options, range_options
-from listdigest.digest import default_list_name, select
+from listdigest.digest import Selection, check_inside, default_list_name, select
 from listdigest.render.atom import render_stats_atom
 from listdigest.render.email_message import as_text, stats_email
 from listdigest.render.html import render_stats_html
@@ -34,9 +34,10 @@ def stats(archive: str, by: str, rev_from: str | None, rev_to: str | None,
     ranges = {"rev_from": rev_from, "rev_to": rev_to, "since": since, "until": until}
     with current_index(arch, db) as idx:
         sel = select(arch, idx, **ranges)
+    check_inside(arch, sel)
     report(sel.accounting)
     s = build_statistics(sel.messages, list_name=name or default_list_name(arch, sel.messages),
-                         start=sel.start, end=sel.end, by=by, top=top)
+                         start=sel.start, end=_end_label(sel), by=by, top=top)
     if fmt == "email":
         text = as_text(stats_email(s, envelope(mail_from, mail_to, in_reply_to, mail_html)))
     else:
@@ -45,3 +46,10 @@ def stats(archive: str, by: str, rev_from: str | None, rev_to: str | None,
                      "atom": render_stats_atom}
         text = renderers[fmt](s)
     write_output(text, output)
+
+
+def _end_label(sel: Selection) -> str:
+    """The title's end; a date range also names its first and last message's commits."""
+    if sel.commits is None:
+        return sel.end
+    return f"{sel.end} ({sel.commits[0][:9]}..{sel.commits[1][:9]})"

@@ -58,7 +58,7 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime) -> lis
         start = end = None
         since = cfg.since or (now - timedelta(days=FIRST_RUN_DAYS)).date().isoformat()
     d = digest_range(archive, idx, rev_from=start, rev_to=end, since=since, until=None,
-                     name=cfg.name, top=cfg.top, show_all=False)
+                     name=cfg.name, top=cfg.top, show_all=False, check=False)
     d.link_base = cfg.link_base
     stamp = now.strftime("%Y-%m-%d")
     written = []

@@ -20,6 +20,7 @@ from listdigest.mail.subject import Subject, parse_subject
 
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 _MAX_TZ_SECONDS = 14 * 3600  # UTC-12:00 … UTC+14:00 are the zones in use
+_MAX_AHEAD_SECONDS = 86400  # a Date this far after its commit time is not believed
 #: ``git request-pull`` writes this line; it marks a pull request whatever its subject
 #: says (``[GIT] Networking``).
 _PULL_BODY_RE = re.compile(r"(?im)^are available in the git repository at")
@@ -37,7 +38,8 @@ class Message:
     date: int
     """Seconds since the epoch from the Date header, or the commit time (see date_ok)."""
     date_ok: bool
-    """False when Date was missing, unparseable or out of range and commit time is used."""
+    """False when Date was missing, unparseable, out of range or more than a day after
+    the commit time, and the commit time is used."""
     from_name: str
     from_addr: str
     """The header sender, relay munging undone."""
@@ -100,10 +102,20 @@ def parse_date(value: str) -> int | None:
         return None
 
 
+def header_date(value: str, commit_time: int) -> int | None:
+    """The Date to believe: None (the commit time is used) when it is unreadable, or
+    more than a day after the commit that archived the message (a 2077 Date is a
+    sender's broken clock, and would sort the message after everything)."""
+    date = parse_date(value)
+    if date is not None and commit_time and date > commit_time + _MAX_AHEAD_SECONDS:
+        return None
+    return date
+
+
 def message_date(raw: bytes, commit_time: int) -> int:
     """The date ``parse_message`` would give, from the header alone (a quarter of the
     cost): enough to leave out a message dated outside a range without parsing it."""
-    date = parse_date(header_fields(split_message(raw)[0]).get("date", ""))
+    date = header_date(header_fields(split_message(raw)[0]).get("date", ""), commit_time)
     return commit_time if date is None else date
 
 
@@ -142,7 +154,7 @@ def parse_message(raw: bytes, *, commit: str = "", epoch: int = 0, blob: str = "
         name, addr = parse_address(inbody_from)
         if "@" in addr:
             author_name, author_addr = name, addr
-    date = parse_date(fields.get("date", ""))
+    date = header_date(fields.get("date", ""), commit_time)
     ids = message_ids(fields.get("message-id", ""))
     irt = message_ids(fields.get("in-reply-to", ""))
     msg = Message(

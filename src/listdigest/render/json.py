@@ -42,13 +42,24 @@ def _patch(d: Digest, s: Series, m: Message) -> dict[str, Any]:
     }
 
 
+def _range(d: Digest) -> dict[str, Any]:
+    """What the range is (titles' labels) and what it covers: its first and last date
+    and, for a date range, the commits of its first and last message."""
+    first, last = d.dates
+    commits = d.commits or (None, None)
+    return {"by": "date" if d.by_date else "commit", "from": d.start, "to": d.end,
+            "since": _iso(int(first)) if first is not None else None,
+            "until": _iso(int(last)) if last is not None else None,
+            "first_commit": commits[0], "last_commit": commits[1]}
+
+
 def to_json(d: Digest) -> dict[str, Any]:
     """The digest as plain data."""
     acc = d.accounting
     return {
         "schema": SCHEMA_VERSION,
         "list": d.list_name,
-        "range": {"by": "date" if d.by_date else "commit", "from": d.start, "to": d.end},
+        "range": _range(d),
         "summary": {
             "commits": acc.commits, "messages": acc.messages,
             "patch_emails": acc.patch_emails, "replies": acc.replies, "other": acc.other,
@@ -58,9 +69,9 @@ def to_json(d: Digest) -> dict[str, Any]:
         "skipped": [{"commit": s.commit, "reason": s.reason} for s in acc.skipped],
         "duplicates": [{"message_id": m.message_id, "commit": m.commit} for m in acc.duplicates],
         "top": d.top,
-        "domains": [{"count": r.count, "domain": r.key} for r in d.domains],
+        "domains": [{"count": r.count, "domain": r.key} for r in d.all_domains],
         "contributors": [{"count": r.count, "address": r.key, "label": r.label}
-                         for r in d.contributors],
+                         for r in d.all_contributors],
         "series": [
             {
                 "title": s.title, "version": s.version, "total": s.total,
@@ -96,10 +107,10 @@ def render_stats_json(s: Statistics) -> str:
         "schema": SCHEMA_VERSION, "list": s.list_name, "from": s.start, "to": s.end,
         "by": s.by, "top": s.top,
         "periods": [_period(p) for p in s.periods], "total": _period(s.total),
-        "domains": [{"count": r.count, "domain": r.key} for r in s.domains],
+        "domains": [{"count": r.count, "domain": r.key} for r in s.all_domains],
         "contributors": [{"count": r.count, "address": r.key, "label": r.label}
-                         for r in s.contributors],
+                         for r in s.all_contributors],
         "reviewers": [{"count": r.count, "address": r.key, "label": r.label}
-                      for r in s.reviewers],
+                      for r in s.all_reviewers],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

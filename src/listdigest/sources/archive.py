@@ -140,6 +140,17 @@ class Archive:
         epoch, commit = self.resolve(rev)
         return int(git(epoch.path, "log", "-1", "--format=%ct", commit).decode().strip())
 
+    def check_order(self, start: str | None, end: str | None) -> None:
+        """One clear error when ``start`` comes after ``end`` in the timeline (a later
+        epoch, or a descendant), where git would quietly give an empty range."""
+        if start is None or end is None:
+            return
+        (ep_a, a), (ep_b, b) = self.resolve(start), self.resolve(end)
+        if a != b and (ep_a.number > ep_b.number
+                       or (ep_a == ep_b and is_ancestor(ep_a.path, b, a))):
+            raise ArchiveError(f"reversed range: {start} comes after {end} in the archive "
+                               f"(did you mean {end}..{start}?)")
+
     def commits(self, start: str | None = None, end: str | None = None) -> Iterator[CommitEntry]:
         """Commits after ``start`` (exclusive) up to ``end`` (inclusive), oldest first,
         across epochs, like ``git log --reverse start..end`` over one timeline."""
@@ -160,11 +171,25 @@ class Archive:
             spec = f"{start_id}..{tip}" if i == first and start_id else tip
             yield from self._log(epoch, spec)
 
-    def _log(self, epoch: Epoch, spec: str) -> Iterator[CommitEntry]:
+    def first_commit(self) -> CommitEntry | None:
+        """The archive's first commit (the root of its first non-empty epoch)."""
+        for epoch in self.epochs:
+            if self.head(epoch) is not None:
+                return next(self._log(epoch, "--max-parents=0", "HEAD"), None)
+        return None
+
+    def last_commit(self) -> CommitEntry | None:
+        """The archive's newest commit."""
+        for epoch in reversed(self.epochs):
+            if (head := self.head(epoch)) is not None:
+                return next(self._log(epoch, "-1", head), None)
+        return None
+
+    def _log(self, epoch: Epoch, *spec: str) -> Iterator[CommitEntry]:
         """Stream ``git log --raw`` and pick the blob each commit adds."""
         proc = subprocess.Popen(
             ["git", "--git-dir", str(epoch.path), "log", "--reverse", "--raw", "--no-abbrev",
-             "--no-renames", "--format=%x00%H %ct", spec],
+             "--no-renames", "--format=%x00%H %ct", *spec],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=GIT_ENV,
         )
         assert proc.stdout is not None
@@ -198,6 +223,19 @@ class Archive:
         if proc.wait() != 0:
             msg = err.decode("utf-8", "replace").strip().splitlines()
             raise ArchiveError(f"git log failed in {epoch.path}: {msg[-1] if msg else 'error'}")
+
+
+def parse_range(spec: str) -> tuple[str | None, str | None]:
+    """A git range as ``(from, to)``: ``A..B``, ``A..`` (to the newest), ``..B`` (from the
+    first), or one revision ``B`` meaning ``..B`` as in ``git log B``."""
+    if "..." in spec:
+        raise ArchiveError(f"not a range: {spec} (use A..B; A...B has no meaning here)")
+    start, dots, end = spec.partition("..")
+    if not dots:
+        start, end = "", spec
+    if not start and not end:
+        raise ArchiveError(f"not a range: {spec!r} (use A..B, A.. or ..B)")
+    return start or None, end or None
 
 
 def _repo_kind(repo: Path) -> str:

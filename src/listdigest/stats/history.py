@@ -118,8 +118,12 @@ class Statistics:
     periods: list[Period]
     total: Period
     domains: list[Row]
+    """The first ``top`` rows; ``all_…`` hold the whole tables (JSON gives every row)."""
+    all_domains: list[Row]
     contributors: list[Row]
+    all_contributors: list[Row]
     reviewers: list[Row]
+    all_reviewers: list[Row]
 
 
 def build_statistics(messages: list[Message], *, list_name: str, start: str, end: str,
@@ -137,5 +141,10 @@ def build_statistics(messages: list[Message], *, list_name: str, start: str, end
         total.newcomers += p.newcomers
     patches = [m for m in messages if m.is_patch_email]
     return Statistics(list_name, start, end, by, top, periods, total,
-                      domain_table(patches, top), contributor_table(patches, top),
-                      reviewer_table(messages, top))
+                      *_whole_and_top(domain_table(patches), top),
+                      *_whole_and_top(contributor_table(patches), top),
+                      *_whole_and_top(reviewer_table(messages), top))
+
+
+def _whole_and_top(rows: list[Row], top: int) -> tuple[list[Row], list[Row]]:
+    return rows[:top], rows

@@ -1,0 +1,62 @@
+"""Dates as git takes them: ``2.weeks.ago``, ``yesterday``, ``last monday``, RFC 2822,
+``@1671494400``, ``2026-01-13 10:00``.
+
+Kernel people type the dates of ``git log --since``, so git itself parses them: its
+careful date parser (the one ``git config --type=expiry-date`` uses) refuses what
+it cannot read, where ``git log --since=typo`` would silently mean "now". ISO 8601
+dates are read here first, as before: UTC unless a zone is given, and a bare date
+means its whole day (its end, as an ``--until``). Git runs with ``TZ=UTC`` so that a
+date without a zone means the same everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from listdigest.errors import ListdigestError
+
+#: What ``--help`` and errors list as the accepted forms.
+DATE_FORMS = ("2026-01-13, 2026-01-13T10:00+01:00, '2026-01-13 10:00', 2.weeks.ago, "
+              "yesterday, 'last monday', 'Tue, 13 Jan 2026 10:00:00 +0100', @1671494400")
+
+_GIT_NOW = 2**64 - 1  # git's expiry-date for "now" (everything is older)
+
+
+def parse_when(value: str, *, end: bool = False) -> datetime:
+    """A ``--since``/``--until`` value as an aware UTC-or-zoned datetime. A bare ISO
+    date given as an end means the last moment of that day."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+            return day + timedelta(days=1) - timedelta(microseconds=1) if end else day
+        when = datetime.fromisoformat(text)
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    return datetime.fromtimestamp(git_date(text), UTC)
+
+
+def git_date(value: str) -> int:
+    """Seconds since the epoch of a date in any form git reads; one clear error if git
+    cannot read it."""
+    if not value:
+        raise ListdigestError(f"invalid date: '' (accepted: {DATE_FORMS})")
+    proc = subprocess.run(
+        ["git", "config", "--file", os.devnull, "--type=expiry-date",
+         f"--default={value}", "--get", "listdigest.date"],
+        capture_output=True, env={**os.environ, "TZ": "UTC", "LC_ALL": "C"}, check=False,
+    )
+    out = proc.stdout.decode().strip()
+    if proc.returncode != 0 or not out.isdigit():
+        raise ListdigestError(f"invalid date: {value!r} (accepted: {DATE_FORMS})")
+    seconds = int(out)
+    return int(time.time()) if seconds == _GIT_NOW else seconds
+
+
+def day_label(ts: float) -> str:
+    """A title's date: ``2026-01-05`` (UTC)."""
+    return datetime.fromtimestamp(ts, UTC).date().isoformat()
