@@ -18,7 +18,7 @@ from urllib.parse import quote
 from listdigest.errors import ListdigestError
 from listdigest.mail.body import Body
 from listdigest.mail.message import Message, commit_message, message_date
-from listdigest.mail.scan import Scanned, scan
+from listdigest.mail.scan import Scanned, Window, scan_parallel
 from listdigest.model.series import Series, attach_replies, group_series
 from listdigest.sources.archive import Archive
 from listdigest.sources.blobs import read_blobs
@@ -188,13 +188,9 @@ def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
     if lo > hi:
         raise ListdigestError(f"reversed range: --since {since} is after --until {until}")
     archive.check_order(rev_from, rev_to)
-    keep = None
-    if by_date:
-        def keep(ts: int) -> bool:
-            return lo <= ts <= hi
-
+    keep = Window(lo, hi) if by_date else None
     if idx is None:
-        items = list(scan(archive, archive.commits(rev_from, rev_to), keep))
+        items = list(scan_parallel(archive, archive.commits(rev_from, rev_to), keep))
     else:
         items = idx.scanned_between(lo, hi) if by_date else idx.scanned(rev_from, rev_to)
     messages, acc = collect(items, keep)

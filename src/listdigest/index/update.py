@@ -11,11 +11,6 @@ and ends with the rows a fresh build gives.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +18,7 @@ from itertools import islice
 
 from listdigest.index.db import Index, drop_inherited_locks, transaction
 from listdigest.index.rows import INSERT, REPLACE, row_of
-from listdigest.mail.scan import scan
+from listdigest.mail.scan import ordered_map, scan
 from listdigest.sources.archive import Archive, CommitEntry, Epoch, git, is_ancestor
 
 BATCH_SIZE = 2000
@@ -164,27 +159,14 @@ def _read(batch: _Batch) -> _Rows:
 @contextmanager
 def _read_all(batches: Iterable[_Batch], *, parallel: bool) -> Iterator[Iterator[_Rows]]:
     """Rows of each batch in order; read by worker processes when there is enough to
-    share (git decompresses and Python parses on every core while this one writes)."""
-    workers = min(os.cpu_count() or 1, 4)
-    if not parallel or workers < 2:
+    share (git decompresses and Python parses on every core while this one writes).
+    A worker lets go of the parent's index lock at once, so a killed build can be run
+    again straight away."""
+    if not parallel:
         yield map(_read, batches)
         return
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(workers, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
-        yield pool.imap(_read, batches)
-
-
-def _watch_parent(parent: int) -> None:
-    """End this worker when the build process is gone (killed): an orphaned pool
-    worker would otherwise wait for work forever. It lets go of the parent's index lock
-    at once, so a killed build can be run again straight away. Ctrl-C is the parent's
-    to handle."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    drop_inherited_locks()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
+    rows = ordered_map(_read, batches, setup=drop_inherited_locks)
+    try:
+        yield rows
+    finally:
+        rows.close()

@@ -16,8 +16,7 @@ import re
 
 from listdigest.mail.headers import bytes_to_text, header_fields, param, split_message
 
-_DIFF_MARKERS = (b"\ndiff --git ", b"\nIndex: ", b"\n--- ")
-_OLD_FILE_RE = re.compile(rb"--- (?:a/|\S[^\n]*\r?\n\+\+\+ )")
+_DIFF_RE = re.compile(rb"\n(?:diff --git |Index: |--- (?:a/|\S[^\n]*\r?\n\+\+\+ ))")
 _INBODY_NAMES = "From|Subject|Date|Reply-To|Message-I[Dd]|Sender"
 _INBODY_RE = re.compile(rf"({_INBODY_NAMES}):[ \t]*(.*)")
 _INBODY_START_RE = re.compile(rf"(?:[ \t]*\r?\n)*(?:{_INBODY_NAMES}):".encode())
@@ -208,7 +207,7 @@ def parse_body(fields: dict[str, str], raw: bytes, body_start: int) -> Body:
     diff = diff_start(data, start)
     end = len(data) if diff == -1 else max(diff, start)
     sig = data.find(b"\n-- \n", start - 1, end)
-    if sig == -1:
+    if sig == -1 and data.find(b"\r", start, end) != -1:  # memchr first: CRLF is rare
         sig = data.find(b"\n-- \r\n", start - 1, end)
     if sig == -1 and data.endswith(b"\n-- ", start - 1, end):
         sig = end - 4
@@ -222,20 +221,13 @@ def parse_body(fields: dict[str, str], raw: bytes, body_start: int) -> Body:
 
 def diff_start(data: bytes, start: int = 0) -> int:
     """Offset of the first line at or after ``start`` that starts a diff (``diff --git``,
-    ``Index:``, ``--- a/`` or a ``---``/``+++`` pair), or -1. Found with ``bytes.find``,
-    many times faster than a multi-line regular expression over a large patch; the
-    line-start needles assume the byte before ``start`` is a newline (as after a
-    header), so search from ``start - 1``."""
-    lo = max(start - 1, 0)
-    hi = len(data)  # each later search stops at the best start found so far
-    for marker in _DIFF_MARKERS:
-        pos = data.find(marker, lo, hi)
-        while pos != -1:
-            if marker != b"\n--- " or _OLD_FILE_RE.match(data, pos + 1):
-                hi = pos
-                break
-            pos = data.find(marker, pos + 1, hi)
-    return -1 if hi == len(data) else hi
+    ``Index:``, ``--- a/`` or a ``---``/``+++`` pair), or -1. One search that stops at
+    the first such line: the pattern starts with a newline, so the regex engine jumps
+    from line to line (memchr), and each try reads at most its own line and the next.
+    The line-start needle assumes the byte before ``start`` is a newline (as after a
+    header), so the search begins at ``start - 1``."""
+    m = _DIFF_RE.search(data, max(start - 1, 0))
+    return -1 if m is None else m.start()
 
 
 def _strip_inbody(text: str) -> tuple[str, dict[str, str]]:

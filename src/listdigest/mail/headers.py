@@ -17,7 +17,6 @@ import re
 _FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
 _ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS_RE = re.compile(r"(\?=)[ \t\r\n]+(?==\?[^?\s]+\?[bBqQ]\?)")
-_SPACES_RE = re.compile(r"\s+")
 
 #: Fields a digest or the index reads. Matching only these names keeps the scan of
 #: a header block (often 50 fields of Received and DKIM lines) inside the regex engine.
@@ -36,8 +35,9 @@ def split_message(raw: bytes) -> tuple[bytes, int]:
     """Cut ``raw`` at the first empty line: the header block, and the offset where the
     body starts (an offset, not a copy: bodies are most of an archive's bytes)."""
     nl = raw.find(b"\n\n")
-    crlf = raw.find(b"\r\n\r\n", 0, len(raw) if nl == -1 else nl)
-    if crlf != -1:
+    end = len(raw) if nl == -1 else nl
+    # CRLF mail is rare: a search for one byte (memchr) tells whether to look for it.
+    if raw.find(b"\r", 0, end) != -1 and (crlf := raw.find(b"\r\n\r\n", 0, end)) != -1:
         return raw[:crlf], crlf + 4
     if nl == -1:
         return raw, len(raw)
@@ -55,7 +55,8 @@ def header_fields(block: bytes) -> dict[str, str]:
     for m in _FIELD_RE.finditer(block.lower()):  # same offsets: only ASCII changes case
         key = m.group(1).decode()
         if key not in fields:
-            value = bytes_to_text(block[m.start(2):m.end(2)])
+            lo, hi = m.span(2)
+            value = bytes_to_text(block[lo:hi])
             fields[key] = (_FOLD_RE.sub("", value) if "\n" in value else value).strip()
     return fields
 
@@ -89,7 +90,7 @@ def decode_words(value: str) -> str:
     if "=?" in value:
         value = _BETWEEN_WORDS_RE.sub(r"\1", value)
         value = _ENCODED_WORD_RE.sub(_decode_word, value)
-    return _SPACES_RE.sub(" ", value).strip()
+    return " ".join(value.split())  # str.split() splits where re's \s matches
 
 
 def _decode_word(m: re.Match[str]) -> str:
@@ -108,7 +109,17 @@ def _decode_word(m: re.Match[str]) -> str:
 
 def param(value: str, name: str) -> str | None:
     """A parameter of a structured field such as Content-Type (``charset``, ``format``)."""
-    m = re.search(rf"(?i)(?:^|;)\s*{name}\s*=\s*(\"[^\"]*\"|[^;\s]*)", value)
+    if "=" not in value or name not in value.lower():  # most fields lack the one asked for
+        return None
+    pattern = _PARAM_RES.get(name)
+    if pattern is None:
+        pattern = _PARAM_RES[name] = re.compile(
+            rf"(?i)(?:^|;)\s*{re.escape(name)}\s*=\s*(\"[^\"]*\"|[^;\s]*)")
+    m = pattern.search(value)
     if not m:
         return None
     return m.group(1).strip('"') or None
+
+
+#: One compiled pattern per parameter name asked for (a handful).
+_PARAM_RES: dict[str, re.Pattern[str]] = {}

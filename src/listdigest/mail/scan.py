@@ -1,14 +1,34 @@
 """Read a range of commits into parsed messages: each commit's message, or why it has
-none. The git path of every command and the index build both read through here."""
+none. The git path of every command and the index build both read through here.
+
+Parsing costs more than git's read of the same blobs, so a long range is cut into
+batches that worker processes read (each with its own ``git cat-file``) while this
+process takes the results in order: git and Python then run on every core.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
+from typing import TypeVar
 
 from listdigest.mail.message import Message, message_date, parse_message
 from listdigest.sources.archive import Archive, CommitEntry
 from listdigest.sources.blobs import read_blobs
+
+#: Commits per batch a worker reads: large enough to pay for a ``cat-file`` process,
+#: small enough that two batches per worker in flight stay a few MB.
+BATCH_SIZE = 2000
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(slots=True)
@@ -23,6 +43,23 @@ class Scanned:
     """Files the message's diff touches (read by git's path; the index keeps them for
     search, a digest does not show them)."""
 
+    def __reduce__(self) -> tuple[type[Scanned], tuple[CommitEntry, Message | None, str]]:
+        # Pickled from worker to parent for every message: a plain tuple, not the state
+        # dictionaries dataclass pickling would build.
+        return Scanned, (self.entry, self.message, self.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Dates ``lo <= ts <= hi`` (seconds since the epoch): a ``keep`` filter that can be
+    sent to a worker process, as a closure cannot."""
+
+    lo: float
+    hi: float
+
+    def __call__(self, ts: int) -> bool:
+        return self.lo <= ts <= self.hi
+
 
 def scan(archive: Archive, entries: Iterable[CommitEntry],
          keep: Callable[[int], bool] | None = None) -> Iterator[Scanned]:
@@ -36,6 +73,89 @@ def scan(archive: Archive, entries: Iterable[CommitEntry],
         batch.append(entry)
     if batch:
         yield from _scan_epoch(archive, batch, keep)
+
+
+def scan_parallel(archive: Archive, entries: Iterable[CommitEntry],
+                  keep: Window | None = None, *,
+                  batch_size: int = BATCH_SIZE) -> Iterator[Scanned]:
+    """What ``scan`` gives, in the same order, parsed by worker processes when the range
+    is longer than one batch."""
+    batches = (_Batch(archive, chunk, keep) for chunk in batched(entries, batch_size))
+    for items in ordered_map(_scan_batch, batches):
+        yield from items
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    archive: Archive
+    entries: list[CommitEntry]
+    keep: Window | None
+
+
+def _scan_batch(batch: _Batch) -> list[Scanned]:
+    return list(scan(batch.archive, batch.entries, batch.keep))
+
+
+def batched(entries: Iterable[CommitEntry], size: int) -> Iterator[list[CommitEntry]]:
+    """Consecutive commits in lists of at most ``size``, never two epochs in one."""
+    it = iter(entries)
+    held: CommitEntry | None = None
+    while True:
+        chunk = [held] if held is not None else []
+        held = None
+        for entry in islice(it, size - len(chunk)):
+            if chunk and entry.epoch != chunk[-1].epoch:
+                held = entry
+                break
+            chunk.append(entry)
+        if not chunk:
+            return
+        yield chunk
+
+
+def workers() -> int:
+    """Worker processes to use: one per core this process may run on, at most four."""
+    return min(len(os.sched_getaffinity(0)), 4)
+
+
+def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], *,
+                setup: Callable[[], None] | None = None) -> Generator[R, None, None]:
+    """``map(fn, tasks)`` run by forked worker processes, results in task order.
+
+    At most two tasks per worker are in flight, so memory stays bounded however many
+    tasks there are and however slowly the caller consumes (``Pool.imap`` would queue
+    every result). A single task, or a single core, is run here without workers.
+    ``setup`` runs first in each worker."""
+    it = iter(tasks)
+    head = list(islice(it, 2))
+    n = workers()
+    if len(head) < 2 or n < 2:
+        yield from map(fn, chain(head, it))
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(n, initializer=_worker_init, initargs=(os.getpid(), setup)) as pool:
+        pending: deque[multiprocessing.pool.AsyncResult[R]] = deque()
+        for task in chain(head, it):
+            pending.append(pool.apply_async(fn, (task,)))
+            if len(pending) >= 2 * n:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
+def _worker_init(parent: int, setup: Callable[[], None] | None) -> None:
+    """End this worker when the parent is gone (killed): an orphaned pool worker would
+    otherwise wait for work forever. Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if setup is not None:
+        setup()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _scan_epoch(archive: Archive, batch: list[CommitEntry],

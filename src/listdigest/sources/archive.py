@@ -51,6 +51,10 @@ class CommitEntry:
     blob: str | None
     note: str = ""
 
+    def __reduce__(self) -> tuple[type[CommitEntry], tuple[str, int, int, str | None, str]]:
+        # Sent to and from worker processes by the thousand: a plain tuple is cheapest.
+        return CommitEntry, (self.commit, self.epoch, self.time, self.blob, self.note)
+
 
 def git(repo: Path, *args: str, input: bytes | None = None) -> bytes:
     """Run a git command in ``repo`` and return its standard output."""
