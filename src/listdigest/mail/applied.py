@@ -48,58 +48,115 @@ class AppliedNote:
 #: in "ed". A search for the literal "ed" runs at memory speed and checks the few letters
 #: before each hit, where an alternation of the words would try every byte (ten times
 #: slower). Misses: a body in base64, and a b4 listing under an opening without them.
-APPLIED_HINT = re.compile(rb"ed(?<=plied|ueued|ushed|erged|icked)")
+APPLIED_HINT = re.compile(rb"ed(?<=plied|ueued|ushed|erged)")
 
 _GREETING_RE = re.compile(r"(?i)(?:hi|hello|hey|dear|thanks|thank you)\b[^.!?]{0,40}[,:!]?$")
 
-_VERB = r"(?P<verb>applied|queued|picked(?: up)?|pushed|merged)"
+_VERB = r"(?P<verb>applied|queued|pushed|merged)"
+#: Patch numbers: ``3``, ``2/8``, ``3-12``, ``1, 2 and 5``, ``5/8 + 6/8``, ``3 & 4``.
+_NUMS = r"\d+(?:/\d+)?(?:\s*(?:,\s*and|[-,+&]|\.\.|and|to)\s*\d+(?:/\d+)?)*"
 _OPENER_RE = re.compile(
-    r"(?i)(?:(?:thanks|thank you|ok|okay|great|nice|cool|good)(?: all| both)?"
-    r"(?: for (?:the |this |your )?(?:patch(?:es)?|series|fix|fixes|update|contribution|work))?"
-    r"[,.!]* )?"
-    r"(?:(?:and |so )?(?:i'?ve|i have|i|we'?ve|we have|now|finally|also|all|just"
-    r"|provisionally|manually)(?: now| just| also| provisionally)? )*"
-    r"(?P<what>(?:(?:the |this |whole |entire |all )*(?:series|patch|patches|patchset|set"
-    r"|pull request|this one|these|them|it|this|both)(?: \d+(?:[-,+ ]+(?:and )?\d+)*)?)"
-    r"(?: of this series)? )?"
-    r"(?:(?:was|were|has been|have been|is|are|now|got) )?"
+    r"(?i)(?:(?:(?:anyway|fwiw|fyi|note|btw|so|well|right|ok|okay|great|oops|for now|rest assured"
+    r"|in any case|also|and|sure|yes|indeed|done|fair enough|sounds good|looks good"
+    r"|makes sense|agreed|good|i believe)[,:!.]* )"
+    r"|(?:(?:thanks|thank you)(?: all| both| for [^,.!?]{1,40})?[,.!]* ))*"
+    r"(?:(?:and |so )?(?:i'?ve|i have|i|we'?ve|we have|now|finally|also|all|just|somehow"
+    r"|already|provisionally|manually|gone ahead and|went ahead and|tentatively)"
+    r"(?: now| just| also| provisionally| finally| somehow| already)? )*"
+    r"(?:(?P<done>[^.!?,;:\d]{1,60}?),? and )??"  # "Fixed that and applied", "Rebased, and"
+    r"(?P<what>(?:the |this |whole |entire |all |both |these |first )*"
+    r"(?:(?:series|patch set|patchset|patches|patch|set|pull request|this one|these|them|it"
+    r"|this|both|backports?|fix(?:es)?|cleanups|changes|v\d+|it's|it is|that's|this is"
+    r"|(?:\d+|one|two|three|four|five) patches)(?: \(?" + _NUMS + r"\)?)?|" + _NUMS + r")"
+    r"(?: of (?:this|the) series)? )?"
+    r"(?:(?:was|were|has|have|is|are|now|got|already|been) )*"
     + _VERB + r"\b"
 )
-#: Words after the verb that make it a test report, a plan or something else taken.
-_NOT_OUTCOME_RE = re.compile(
-    r"(?i)\b(?:locally|cleanly|on top of|on top\b|fine|tested|testing (?:it|this|the)"
-    r"|verified|breaks?|broke|fails?|failed|conflicts? with|with this|when|once|if|would"
-    r"|will be|not|n't|yet|tried|able to|boots?|reproduce|works (?:for|fine|here|now|well)"
-    r"|working|crash(?:es|ed)?)\b"
+#: "Pushed" and "merged" say less than "applied": only with no object or one that is the
+#: series ("pushed, thanks", "merged this", "pushed to arm/queue"), not "merged device
+#: tree changes through the soc tree".
+_WEAK_VERB_OK_RE = re.compile(
+    r"(?i)[\s,.!:;]*$|[,.!:;]| (?:it|this|that|them|these|those|both|all|now|out|up|already"
+    r"|the (?:series|patch(?:es)?|set|whole|tests?)|this (?:series|patch|one|set)|to|into|in"
+    r"|on|through|via|with|for|as|and)\b"
 )
+#: Where the patch numbers after the verb end: "Applied patches 2, 17, and 25 to X, dropped
+#: the WARN_ON in patch 2" names 2, 17 and 25.
+_NUM_CLAUSE_END_RE = re.compile(r",(?!\s*(?:and\s+)?\d)|;| (?:but|since|because|as) ")
+_QUESTION_RE = re.compile(r"\?(?:\s|$)")  # not the "?" of a URL's query
+#: What was done before "and applied" that makes it a wish or the writer's own work:
+#: "Hope it can be reverted and v2 applied", "sent out a fix … and applied it".
+_NOT_DONE_RE = re.compile(
+    r"(?i)\b(?:hope|can|could|should|would|will|need|must|may|might|please|if|when|once"
+    r"|sent|posted|wrote|missing)\b"
+)
+#: Words after the verb, anywhere in its sentence, that make it a test report (not
+#: inside a branch name such as ``for-next/boot``).
+_TEST_REPORT_RE = re.compile(
+    r"(?i)(?<![\w/-])(?:locally|internally|cleanly|tested|testing (?:it|this|the)|verified"
+    r"|able to|boots?|reproduce|works (?:for|fine|here|now|well)|working|crash(?:es|ed)?"
+    r"|successful(?:ly)?|tried)(?![\w/-])"
+)
+#: Words in the verb's own clause (up to a comma, "but", "since", …) that undo it:
+#: "Applied fine now", "applied, not yet pushed", "I applied it and it breaks".
+_UNDONE_RE = re.compile(
+    r"(?i)(?<![\w/-])(?:on top|fine|not|yet|breaks?|broke|fails?|failed|conflicts? with"
+    r"|with this|if|when|once)(?![\w/-])|n't\b"
+)
+_CLAUSE_END_RE = re.compile(r"[,;(]| (?:but|since|because|however|as|though|although) ")
 #: Right after the verb: something else was applied or pushed ("pushed a fix",
 #: "picked your code", "taken a look", "taken from").
-_OTHER_THING_RE = re.compile(r"(?i) (?:out |up )?(?:a|an|my|your (?:code|fix)|from)\b")
+_OTHER_THING_RE = re.compile(
+    r"(?i) (?:out |up )?(?:a|an|my|something|your (?:code|fix)|from|updates?|updated|here"
+    r"|(?:it|them|this) here|the (?:wip|same|result|following|below|above)"
+    r"|the (?:updated|new|rebased) (?:version|branch|series)|current|directly"
+    r"|(?:the|your) (?:fixup|suggestions?|comments))\b"
+)
 #: ``to X`` right after the verb (a few words such as ``patch 5`` or ``the first patch
 #: only`` may come between).
 _TARGET_RE = re.compile(
-    r"(?i)[\s,]*(?:[^\s,.;:()]+ ){0,5}?(?:to|on|into|in) (?:the |my |our )?(?:local )?"
+    r"(?i)[\s,]*(?:(?!(?:and (?:they|it|i|we|the|this|that|then)|but|then|thanks|which|so|as"
+    r"|because|since|if|when|after|before)\b)"
+    r"[^\s,.;:()]+,? ){0,4}?(?:to|on|into|in|through|via) (?:the |my |our )?(?:local )?"
+    r"(?!(?:be|make|do|get|have|see|avoid|fix|keep|go)\b)"
     r"(?P<target>(?:https?://\S+|[\w./~+@-]+)(?: \([\w./+-]+\))?"
     r"(?: (?!(?:in|with|for|and|as|after|because|but|since|thanks|instead|along|via|from"
-    r"|while|so|now|too|already|together|to|at)\b)[\w./+-]+)?(?: (?:branch|tree))?"
+    r"|while|so|now|too|already|together|to|at|tomorrow|today|soon|shortly|later|as well"
+    r"|eventually)(?![\w-]))[\w./+-]+)?"
+    r"(?: (?:branch|tree|subsystem|repo|repository))?"
     r"(?: of (?:https?://\S+|[\w./~+@-]+))?)"
 )
 #: Targets that are no tree: a base the patch was tried on, or a pronoun.
 _NO_TREE_RE = re.compile(
     r"(?i)(?:[0-9a-f]{7,40}|v?\d+\.\d+(?:\.\d+)?(?:-rc\d+)?|here|there|it|this|them|me|top"
-    r"|the|correct|right|same|proper|\d+\w*)$"
+    r"|the|a|an|new|immutable|topic|its|own|separate|correct|right|same|proper|\d+\w*)$"
 )
+#: Applied on a release or a commit, or from another version: a test or an old posting.
+_BASE_RE = re.compile(
+    r"(?i)[\s,]*(?:[^\s,.;:()]+ ){0,4}?(?:(?:on|to|against|over) (?:top of )?"
+    r"(?:v?\d+\.\d+(?:\.\d+)?(?:-rc\d+)?(?![/\w.-])|[0-9a-f]{12,40}\b)"
+    r"|(?:from|of) (?:the )?(?:v\d+|previous|earlier|older|last)\b)"
+)
+#: A target that shows the reply is about the writer's own work ("applied it to the
+#: patch", "pushed to my series").
+_OWN_WORK_RE = re.compile(
+    r"(?i)[\s,]*(?:[^\s,.;:()]+ ){0,3}?(?:to|on|into|in|for) (?:the |my |this |that )?"
+    r"(?:patch|series|code|commit|v\d+\b(?!\.)|next version|next revision)\b"
+)
+_KIND_WORDS = frozenset(("branch", "tree", "subsystem", "repo", "repository"))
 _BRANCH_WORDS = frozenset(
     ("next", "fixes", "master", "main", "queue", "testing", "for-next", "-next", "devel")
 )
-_RANGE_RE = re.compile(r"(\d+)\s*(?:-|\.\.|to)\s*(\d+)|(\d+)")
+_RANGE_RE = re.compile(r"(\d+)(?:/\d+)?(?:\s*(?:-|\.\.|to)\s*(\d+)(?:/\d+)?)?")
 _NUMBERS_RE = re.compile(
-    r"(?i)\b(?:patch(?:es)?|#)\s*(?P<list>\d+(?:\s*(?:-|\.\.|,|\+|&|and|to)\s*\d+)*)"
-    r"|^(?:and )?(?P<bare>\d+(?:\s*(?:-|\.\.|,|\+|&|and|to)\s*\d+)*)\b"
+    r"(?i)\b(?:patch(?:es)?|#)\s*(?P<list>" + _NUMS + r")"
+    r"|^(?:and )?(?P<bare>" + _NUMS + r")\b"
 )
+#: Numbers in the subject of the verb ("patches 3 and 4", "both 1/2 and 2/2"), not "v8".
+_WHAT_NUMBERS_RE = re.compile(r"(?<![\w/])" + _NUMS)
 _FIRST_RE = re.compile(
-    r"(?i)\bthe first (?:(?P<n>\d+)|(?P<word>one|two|three|four|five|six|seven|eight|nine|ten"
-    r"|patch))\b|\bfirst (?P<word2>one|two|three|four|five|six|seven|eight|nine|ten)\b"
+    r"(?i)\bfirst (?:(?P<n>\d+)|(?P<word>one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|patch))\b"
 )
 _WORD_NUMBERS = {w: i for i, w in enumerate(
     ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"])}
@@ -129,6 +186,9 @@ def _lines(body: str) -> list[str]:
     return out
 
 
+_SENTENCE_START_RE = re.compile(r"[.!?] +(?=[A-Z])| -- ")
+
+
 def _openings(lines: list[str]) -> Iterator[str]:
     """The start of each paragraph (a few lines joined), and of the line after a
     greeting such as ``Hi Marc,``."""
@@ -144,7 +204,10 @@ def _openings(lines: list[str]) -> Iterator[str]:
             if text.endswith((" to", " to:", " into")):  # "Applied to\n\n  URL branch"
                 after = (x.strip() for x in lines[i + len(para):i + len(para) + 3])
                 text += " " + next((x for x in after if x), "")
-            yield text[:_MAX_LINE]
+            text = text[:_MAX_LINE]
+            yield text
+            for m in _SENTENCE_START_RE.finditer(text):  # "Thanks Alex. I've queued this"
+                yield text[m.end():]
         prev = line
 
 
@@ -159,15 +222,13 @@ def _sentence(text: str) -> str:
 
 
 def _numbers(text: str) -> tuple[int, ...]:
-    """Patch numbers of ``3-12``, ``1, 2 and 5``, ``3+5``."""
+    """Patch numbers of ``3-12``, ``1, 2 and 5``, ``3+5``, ``5/8 + 6/8``."""
     found: list[int] = []
     for m in _RANGE_RE.finditer(text):
-        if m.group(3):
-            found.append(int(m.group(3)))
-        else:
-            lo, hi = int(m.group(1)), int(m.group(2))
-            if lo <= hi <= lo + 500:
-                found.extend(range(lo, hi + 1))
+        lo = int(m.group(1))
+        hi = int(m.group(2)) if m.group(2) else lo
+        if lo <= hi <= lo + 500:
+            found.extend(range(lo, hi + 1))
     return tuple(sorted(set(found)))
 
 
@@ -176,15 +237,15 @@ def _patches(sentence: str, rest: str) -> tuple[int, ...] | None:
     or after it (``Applied patches 3-12``, ``Queued 1-5``, ``the first 9``)."""
     for text in (sentence, rest):
         if m := _FIRST_RE.search(text):
-            n = m.group("n")
-            word = m.group("word") or m.group("word2")
+            n, word = m.group("n"), m.group("word")
             count = int(n) if n else 1 if word == "patch" else _WORD_NUMBERS.get(word or "", 0)
             if count:
                 return tuple(range(1, count + 1))
+    rest = _NUM_CLAUSE_END_RE.split(rest, maxsplit=1)[0]
     if m := _NUMBERS_RE.search(rest.lstrip()):
         return _numbers(m.group("list") or m.group("bare"))
-    if m := _NUMBERS_RE.search(sentence):
-        return _numbers(m.group("list") or m.group("bare") or "")
+    if m := _WHAT_NUMBERS_RE.search(sentence):
+        return _numbers(m.group())
     return None
 
 
@@ -203,7 +264,7 @@ def _target(rest: str) -> tuple[str | None, str | None]:
         at = words.index("of")
         tree = words[at + 1] if at + 1 < len(words) else None
         words = words[:at]
-    kind = words.pop() if words and words[-1].lower() in ("branch", "tree") else ""
+    kind = words.pop() if words and words[-1].lower() in _KIND_WORDS else ""
     if not words:
         return tree, None
     if len(words) >= 2:
@@ -259,10 +320,17 @@ def find_applied(body: str) -> AppliedNote | None:
         if not m:
             continue
         rest = _sentence(opening[m.end():])
-        if ("?" in opening[:m.end() + len(rest) + 1] or _NOT_OUTCOME_RE.search(rest)
-                or _OTHER_THING_RE.match(rest)):
+        clause = _CLAUSE_END_RE.split(rest, maxsplit=1)[0]
+        done = m.group("done") or ""
+        if (_QUESTION_RE.search(opening, 0, m.end() + len(rest) + 1)
+                or _TEST_REPORT_RE.search(rest) or _TEST_REPORT_RE.search(done)
+                or _NOT_DONE_RE.search(done) or _BASE_RE.match(rest)
+                or _UNDONE_RE.search(clause) or _OTHER_THING_RE.match(rest)
+                or _OWN_WORK_RE.match(rest)):
             continue
         verb = m.group("verb").lower()
+        if verb in ("pushed", "merged") and not _WEAK_VERB_OK_RE.match(rest):
+            continue
         tree, branch = _target(rest)
         patches = _patches(m.group("what") or "", rest)
         return _note(lines, tree, branch, patches, verb == "queued")
