@@ -13,6 +13,16 @@ archive = "~/mirrors/kvm"             # the local archive (default: <data folder
 output = "~/digests/kvm"              # optional, instead of <top-level output>/kvm
 db = "~/kvm.sqlite"                   # optional: the index (default: in the data folder)
 since = "2025-08-01"                  # first run only: digest from this date (default: 7 days)
+
+[mail]                                # optional: mail each digest ([lists.kvm.mail] overrides)
+from = "KVM digest <digest@example.org>"
+to = ["kvm-digest@example.org"]
+smtp_host = "smtp.example.org"        # or: sendmail = "/usr/sbin/sendmail -t"
+smtp_port = 587                       # default 587 with starttls, else 25
+starttls = true
+user = "digest"
+password_env = "LISTDIGEST_SMTP_PASSWORD"   # the password is read from this variable
+html = true                           # add the html page as an alternative part
 ```
 """
 
@@ -24,11 +34,32 @@ from pathlib import Path
 
 import platformdirs
 
+from listdigest.cli.options import FORMATS
 from listdigest.errors import ListdigestError
 
-FORMATS = ("text", "json")
-_TOP_KEYS = {"output", "formats", "top", "link_base", "lists"}
-_LIST_KEYS = {"name", "url", "archive", "output", "formats", "top", "since", "db", "link_base"}
+_TOP_KEYS = {"output", "formats", "top", "link_base", "lists", "mail", "feed_entries"}
+_LIST_KEYS = {"name", "url", "archive", "output", "formats", "top", "since", "db", "link_base",
+              "mail", "feed_entries"}
+_MAIL_KEYS = {"from", "to", "smtp_host", "smtp_port", "starttls", "user", "password_env",
+              "sendmail", "html"}
+#: Entries an update keeps in a list's Atom feed, newest first.
+FEED_ENTRIES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class MailConfig:
+    """Where update sends each new digest: by SMTP, or by a sendmail command."""
+
+    sender: str
+    to: tuple[str, ...]
+    smtp_host: str | None
+    smtp_port: int
+    starttls: bool
+    user: str | None
+    password_env: str | None
+    """The environment variable holding the SMTP password (never the config)."""
+    sendmail: str | None
+    html: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +76,8 @@ class ListConfig:
     since: str | None
     db: Path | None
     link_base: str | None
+    mail: MailConfig | None = None
+    feed_entries: int = FEED_ENTRIES
 
 
 def default_config_path() -> Path:
@@ -85,11 +118,14 @@ def _list_config(path: Path, key: str, defaults: dict[str, object],
         raise ListdigestError(f"{where} needs an archive folder or a url")
     formats = get("formats", ["text"])
     if (not isinstance(formats, list) or not formats
-            or any(f not in FORMATS for f in formats)):
+            or any(f not in FORMATS for f in formats) or len(set(formats)) != len(formats)):
         raise ListdigestError(f"{where}: formats must be a list of {', '.join(FORMATS)}")
     top = get("top", 15)
     if not isinstance(top, int) or isinstance(top, bool) or top < 1:
         raise ListdigestError(f"{where}: top must be a positive whole number")
+    feed_entries = get("feed_entries", FEED_ENTRIES)
+    if not isinstance(feed_entries, int) or isinstance(feed_entries, bool) or feed_entries < 1:
+        raise ListdigestError(f"{where}: feed_entries must be a positive whole number")
     if "output" in table:
         output = _path(table["output"])
     elif "output" in defaults:
@@ -109,7 +145,53 @@ def _list_config(path: Path, key: str, defaults: dict[str, object],
         since=str(since) if since else None,
         db=_path(db) if db else None,
         link_base=str(link_base) if link_base else None,
+        mail=_mail_config(where, key, defaults.get("mail"), table.get("mail")),
+        feed_entries=feed_entries,
     )
+
+
+def _mail_config(where: str, key: str, defaults: object, table: object) -> MailConfig | None:
+    """The list's [mail] table over the top-level one; None when neither is given."""
+    if defaults is None and table is None:
+        return None
+    merged: dict[str, object] = {}
+    for name, part in (("[mail]", defaults), (f"[lists.{key}.mail]", table)):
+        if part is None:
+            continue
+        if not isinstance(part, dict):
+            raise ListdigestError(f"{where}: {name} must be a table")
+        if unknown := sorted(set(part) - _MAIL_KEYS):
+            raise ListdigestError(f"{where}: unknown key {unknown[0]!r} in {name}")
+        merged.update(part)
+    where = f"{where}: mail"
+    sender, to = merged.get("from"), merged.get("to")
+    if not isinstance(sender, str) or not sender.strip():
+        raise ListdigestError(f"{where} needs a from address (from = \"…\")")
+    if isinstance(to, str):
+        to = [to]
+    if not isinstance(to, list) or not to or not all(isinstance(t, str) and t for t in to):
+        raise ListdigestError(f"{where} needs to = an address or a list of addresses")
+    host, sendmail = merged.get("smtp_host"), merged.get("sendmail")
+    if (host is None) == (sendmail is None):
+        raise ListdigestError(f"{where} needs either smtp_host or sendmail")
+    for key in ("smtp_host", "sendmail", "user", "password_env"):
+        if key in merged and (not isinstance(merged[key], str) or not merged[key]):
+            raise ListdigestError(f"{where}: {key} must be a non-empty string")
+    for key in ("starttls", "html"):
+        if key in merged and not isinstance(merged[key], bool):
+            raise ListdigestError(f"{where}: {key} must be true or false")
+    starttls = bool(merged.get("starttls", False))
+    port = merged.get("smtp_port", 587 if starttls else 25)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise ListdigestError(f"{where}: smtp_port must be a port number")
+    user, password_env = merged.get("user"), merged.get("password_env")
+    if password_env and not user:
+        raise ListdigestError(f"{where}: password_env needs a user")
+    return MailConfig(sender=sender, to=tuple(to), smtp_host=str(host) if host else None,
+                      smtp_port=port, starttls=starttls, user=str(user) if user else None,
+                      password_env=str(password_env) if password_env else None,
+                      sendmail=str(sendmail) if sendmail else None,
+                      html=bool(merged.get("html", False)))
 
 
 def _path(value: object) -> Path:

@@ -1,9 +1,12 @@
 """``listdigest update``: for each followed list, mirror, index, and publish what is new.
 
 The position of the last published digest is kept in the list's index. It is
-recorded only after every file of the new digest was written, so an interrupted
-run loses nothing (the next run writes the same range again) and a repeated run
-repeats nothing (it finds no new commit and writes no file).
+recorded only after every file of the new digest was written and its mail (when
+the config has a [mail] table) accepted, so an interrupted or failed run loses
+nothing (the next run writes and sends the same range again) and a repeated run
+repeats nothing (it finds no new commit, writes no file and sends no mail). The
+position also keeps the Message-IDs of the list's earlier digest mails, which the
+next one names in In-Reply-To and References.
 """
 
 from __future__ import annotations
@@ -18,13 +21,24 @@ import click
 from listdigest.cli.config import ListConfig, default_config_path, load_config
 from listdigest.cli.digest_cmd import digest_range, render, write_output
 from listdigest.cli.index_cmd import refresh
+from listdigest.cli.send import send
 from listdigest.errors import ListdigestError
 from listdigest.index import Index, open_index
+from listdigest.render.atom import FEED_TAG_DATE, digest_entry, tag_id, updated_feed
+from listdigest.render.email_message import (
+    DEFAULT_FROM,
+    DEFAULT_TO,
+    MAX_REFERENCES,
+    Envelope,
+    as_text,
+    digest_email,
+    digest_message_id,
+)
 from listdigest.sources import mirror as mirroring
 from listdigest.sources.archive import Archive
 
 FIRST_RUN_DAYS = 7
-_SUFFIX = {"text": "txt", "json": "json"}
+_SUFFIX = {"text": "txt", "json": "json", "markdown": "md", "html": "html", "email": "eml"}
 
 
 def position_key(cfg: ListConfig) -> str:
@@ -46,29 +60,54 @@ def fetch(cfg: ListConfig) -> None:
 
 
 def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime) -> list[Path]:
-    """Write the digest of everything after the recorded position; returns the files."""
+    """Write the digest of everything after the recorded position, and mail it when the
+    config says so; returns the files."""
     tip = _newest_commit(archive)
     saved = idx.get_state(position_key(cfg))
-    if tip is None or (saved and json.loads(saved)["commit"] == tip):
+    position = json.loads(saved) if saved else {}
+    if tip is None or position.get("commit") == tip:
         click.echo(f"{cfg.key}: no new messages", err=True)
         return []
     if saved:  # after the recorded commit, up to the tip
-        start, end, since = _still_there(archive, json.loads(saved)), tip, None
+        start, end, since = _still_there(archive, position), tip, None
     else:  # a first run: by date
         start = end = None
         since = cfg.since or (now - timedelta(days=FIRST_RUN_DAYS)).date().isoformat()
     d = digest_range(archive, idx, rev_from=start, rev_to=end, since=since, until=None,
                      name=cfg.name, top=cfg.top, show_all=False, check=False)
     d.link_base = cfg.link_base
+    first = (start or "")[:9] or since or "start"  # how ids name the start of this digest
+    thread = [str(t) for t in position.get("thread", [])]  # Message-IDs of earlier digests
+    msg = None
+    if cfg.mail or "email" in cfg.formats:
+        sender = cfg.mail.sender if cfg.mail else DEFAULT_FROM
+        envelope = Envelope(sender=sender, to=cfg.mail.to if cfg.mail else (DEFAULT_TO,),
+                            references=tuple(thread), html=bool(cfg.mail and cfg.mail.html),
+                            date=now)
+        msg = digest_email(d, envelope, message_id=digest_message_id(
+            cfg.key, first, tip[:9], sender))
+        thread = [*thread, str(msg["Message-ID"]).strip("<>")][-MAX_REFERENCES:]
     stamp = now.strftime("%Y-%m-%d")
     written = []
     for fmt in cfg.formats:
-        path = cfg.output / f"{cfg.key}-{stamp}-{tip[:9]}.{_SUFFIX[fmt]}"
-        write_output(render(d, fmt), str(path))
+        if fmt == "atom":
+            path = cfg.output / f"{cfg.key}.atom"
+            entry = digest_entry(d, cfg.key, start=first, end=tip[:9])
+            text = updated_feed(path, entry, feed_id=tag_id(d.list_id, FEED_TAG_DATE, cfg.key),
+                                title=f"{d.list_name} mailing list updates",
+                                keep=cfg.feed_entries)
+        else:
+            path = cfg.output / f"{cfg.key}-{stamp}-{tip[:9]}.{_SUFFIX[fmt]}"
+            text = as_text(msg) if fmt == "email" and msg else render(d, fmt)
+        write_output(text, str(path))
         written.append(path)
-    # Only now, with every file in place, does the position move.
+    if cfg.mail and msg:
+        send(msg, cfg.mail)
+        click.echo(f"{cfg.key}: mailed {msg['Subject']} to {', '.join(cfg.mail.to)}", err=True)
+    # Only now, with every file in place and the mail accepted, does the position move.
     tip_time = archive.commit_time(tip)
-    idx.set_state(position_key(cfg), json.dumps({"commit": tip, "time": tip_time}))
+    idx.set_state(position_key(cfg),
+                  json.dumps({"commit": tip, "time": tip_time, "thread": thread}))
     return written
 
 

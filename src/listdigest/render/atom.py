@@ -108,3 +108,18 @@ def kept_entries(path: Path) -> list[tuple[str, Markup]]:
         entry_id = element.findtext(f"{{{ATOM_NS}}}id", "")
         kept.append((entry_id, Markup(ET.tostring(element, encoding="unicode").strip())))
     return kept
+
+
+def _range_of(entry_id: str) -> str:
+    """``kvm/FROM..`` of ``tag:…,DAY:kvm/FROM..TO``: entries of one start are one
+    digest (a run that failed after writing the feed is redone with a later end)."""
+    specific = entry_id.split(":", 2)[-1]
+    return specific.rpartition("..")[0] + ".."
+
+
+def updated_feed(path: Path, entry: Entry, *, feed_id: str, title: str, keep: int) -> str:
+    """The feed at ``path`` with ``entry`` added first, the oldest entries beyond
+    ``keep`` dropped, and an entry of the same list and start replaced."""
+    kept = [xml for entry_id, xml in kept_entries(path)
+            if _range_of(entry_id) != _range_of(entry.id)]
+    return feed_xml(feed_id, title, [entry_xml(entry), *kept[: keep - 1]], entry.updated)
