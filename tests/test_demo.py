@@ -40,7 +40,7 @@ def test_demo_patch_list_groups_series_and_names_missing_patches() -> None:
     section = section.split("===== Patch Commit Messages ====")[0]
     assert section.splitlines()[:5] == [
         "ringbuf: fix wraparound and limit the buffer size"
-        " (v2, 3 patches + cover letter, 1 reply, Reviewed-by: 1)",
+        " (v2, 3 patches + cover letter, 1 reply; reviewed)",
         "  [PATCH v2 0/3] ringbuf: fix wraparound and limit the buffer size"
         " - Maria Ortega <maria.ortega@example.com>",
         "  [PATCH v2 1/3] ringbuf: fix off-by-one when the write index wraps"
@@ -50,9 +50,10 @@ def test_demo_patch_list_groups_series_and_names_missing_patches() -> None:
         "  [PATCH v2 3/3] ringbuf: document the wraparound rules and the new size limit"
         " in the header comment - Maria Ortega <maria.ortega@example.com>",
     ]
-    assert "ringbuf: add a lockless single-producer fast path (RFC, 1 patch of 2)" in section
+    assert ("ringbuf: add a lockless single-producer fast path (RFC, 1 patch of 2; waiting)"
+            in section)
     assert "  missing: 2/2" in section.splitlines()
-    assert section.count("(single patch)") == 2
+    assert section.count("(single patch; ") == 2
     assert "Should ringbuf_put()" not in out  # a discussion is not a patch
 
 

@@ -72,7 +72,7 @@ def test_html_digest_read_back_with_html5lib(may2020: Digest) -> None:
     assert tree.findall(".//h:script", NS) == []
     series = tree.findall(".//h:section[@class='series']", NS)
     titles = [text_of(s.find("h:h3", NS)) for s in series]
-    assert titles == SERIES
+    assert titles == [f"{t} {s.state}" for t, s in zip(SERIES, may2020.series, strict=True)]
     patches = [li for s in series for li in s.findall(".//h:li", NS)
                if li.get("class") != "muted"]
     assert len(patches) == 35
@@ -135,9 +135,10 @@ def test_html_in_chromium_requests_nothing_and_draws(  # type: ignore[no-untyped
     page.goto(url)
     assert errors == []
     assert requests == []
-    assert page.locator("svg.chart").count() == 3
+    assert page.locator("svg.chart").count() == 4  # days, states, contributors, domains
     assert page.locator("svg.columns rect.bar").count() == 20
-    assert page.locator("svg.bars rect.bar").count() == 8 + 6
+    states = len({s.state for s in may2020.series})
+    assert page.locator("svg.bars rect.bar").count() == states + 8 + 6
     # The page fits a phone: nothing wider than the viewport but the code blocks.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     shot = page.locator("figure").first.screenshot()

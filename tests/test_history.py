@@ -40,10 +40,13 @@ def test_history_names_earlier_versions(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, [*args, "--history"])
     assert result.exit_code == 0, result.output
     # Bob's posting of the same title is another sender's: not an earlier version.
-    assert ("widget: speed up (v2, 2 patches + cover letter; earlier: v1 2025-03-03)"
+    assert ("widget: speed up (v2, 2 patches + cover letter; waiting; earlier: v1 2025-03-03)"
             in result.stdout.splitlines())
     data = json.loads(CliRunner().invoke(cli, [*args, "--history", "--format", "json"]).stdout)
     assert data["series"][0]["earlier"] == [
-        {"version": 1, "date": "2025-03-03T10:00:00Z", "message_id": "ann-v1-0@example.org"}]
-    plain = CliRunner().invoke(cli, args)
-    assert "earlier:" not in plain.stdout  # without --history the digest is the same as from git
+        {"version": 1, "date": "2025-03-03T10:00:00Z", "message_id": "ann-v1-0@example.org",
+         "link": None}]
+    plain = CliRunner().invoke(cli, [*args, "--no-history"])
+    assert "earlier:" not in plain.stdout  # without history the digest is the same as from git
+    default = CliRunner().invoke(cli, args)  # the index exists: history is on
+    assert default.stdout == result.stdout

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from listdigest.errors import ListdigestError
-from listdigest.mail.body import Body
+from listdigest.mail.body import Body, cover_text
 from listdigest.mail.message import Message, commit_message, message_date
 from listdigest.mail.scan import Scanned, Window, scan_parallel
 from listdigest.model.series import Series, attach_replies, group_series
@@ -97,6 +97,16 @@ class Digest:
     """Messages and patch emails per day of the range, for charts."""
     newest: int = 0
     """The newest Date of the range (seconds), 0 when it is empty."""
+    waiting: list[Series] = field(default_factory=list)
+    """Series of the range still without a reply ``--wait`` days after they came."""
+
+    def body_text(self, s: Series, msg: Message) -> str | None:
+        """The text shown for a message of a series (a cover letter's stops after its
+        diffstat); None when git could not give the body."""
+        b = self.bodies.get(msg.blob)
+        if b is None:
+            return None
+        return cover_text(b.section) if s.role(msg) == "cover" else b.section
 
     def link(self, msg: Message) -> str | None:
         """The web address of a message, public-inbox style (Message-ID escaped)."""
@@ -242,17 +252,21 @@ def _stamp(ts: int) -> str:
 def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
                  list_name: str | None, start: str, end: str, by_date: bool, top: int,
                  show_all: bool, commits: tuple[str, str] | None = None,
-                 dates: tuple[float | None, float | None] = (None, None)) -> Digest:
-    """Group, count and fetch the bodies the digest shows."""
+                 dates: tuple[float | None, float | None] = (None, None),
+                 followups: Callable[[list[Series]], list[Message]] | None = None,
+                 newest: int | None = None, wait_days: int = 7) -> Digest:
+    """Group, count and fetch the bodies the digest shows. ``followups`` gives the
+    replies in the series' threads beyond the range (from the index); ``newest`` is the
+    date the waiting time of a series is counted to (default: the range's newest)."""
     patches = [m for m in messages if m.is_patch_email]
     domains, people = domain_table(patches), contributor_table(patches)
     series = group_series(patches)
-    attach_replies(series, messages)
+    attach_replies(series, messages + (followups(series) if followups else []))
     entries: list[tuple[Series, Message]] = []
     for s in series:
         shown = s.messages if show_all else [m for m in (s.cover, s.first_patch) if m]
         entries.extend((s, m) for m in shown)
-    return Digest(
+    d = Digest(
         list_name=list_name or default_list_name(archive, messages),
         start=start, end=end, by_date=by_date, top=top,
         patches=patches, series=series,
@@ -263,6 +277,15 @@ def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
         list_id=next((m.list_id for m in messages if m.list_id), ""),
         days=per_day(messages), newest=max((m.date for m in messages), default=0),
     )
+    d.waiting = waiting(series, d.newest if newest is None else newest, wait_days)
+    return d
+
+
+def waiting(series: list[Series], newest: int, days: int) -> list[Series]:
+    """The series without any reply that were posted ``days`` or more before
+    ``newest``."""
+    return [s for s in series if not s.replies
+            and newest - min(m.date for m in s.messages) >= days * 86400]
 
 
 def fetch_bodies(archive: Archive, messages: list[Message]) -> dict[str, Body]:

@@ -14,7 +14,7 @@ from listdigest.cli.options import envelope, mail_options, range_options
 from listdigest.digest import Digest, build_digest, check_inside, select
 from listdigest.errors import ListdigestError
 from listdigest.index import Index
-from listdigest.index.history import add_earlier_postings
+from listdigest.index.history import add_earlier_postings, followups, newest_date
 from listdigest.render.atom import render_atom
 from listdigest.render.email_message import Envelope, as_text, digest_email
 from listdigest.render.html import render_html
@@ -26,32 +26,43 @@ from listdigest.sources.archive import Archive
 
 def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
                 since: str | None, until: str | None, name: str | None, top: int,
-                show_all: bool, db: str | None = None, history: bool = False) -> Digest:
+                show_all: bool, db: str | None = None, history: bool | None = None,
+                wait_days: int = 7) -> Digest:
     """Read the selected range (from the index at ``db`` or the default path when there
     is one, else from git) and build its digest, printing the account on stderr.
-    ``history`` looks up earlier postings of each series, building the index if need be."""
-    with current_index(archive, db, create=history) as idx:
+    ``history`` (default: whenever an index exists) reads the index's whole history for
+    each series: earlier postings and replies after the range; True builds the index if
+    need be, False leaves history out (the digest is then git's)."""
+    with current_index(archive, db, create=bool(history)) as idx:
         d = digest_range(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since,
-                         until=until, name=name, top=top, show_all=show_all)
-        if idx is not None and history:
-            add_earlier_postings(idx, d.series)
+                         until=until, name=name, top=top, show_all=show_all,
+                         history=history is not False, wait_days=wait_days)
     return d
 
 
 def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
                  rev_to: str | None, since: str | None, until: str | None,
-                 name: str | None, top: int, show_all: bool, check: bool = True) -> Digest:
+                 name: str | None, top: int, show_all: bool, check: bool = True,
+                 history: bool = True, wait_days: int = 7) -> Digest:
     """The digest of a range read from an open, current index or (``idx`` None) from git;
     the account goes to stderr. ``check``: a date range wholly outside the archive is an
-    error (``update`` passes False: a quiet week is no error)."""
+    error (``update`` passes False: a quiet week is no error). With an index and
+    ``history``, each series gets its other postings and the replies the index holds
+    after the range."""
     sel = select(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since, until=until)
     if check:
         check_inside(archive, sel)
     report(sel.accounting)
-    return build_digest(archive, sel.messages, sel.accounting, list_name=name,
-                        start=sel.start, end=sel.end, by_date=sel.by_date, top=top,
-                        show_all=show_all, commits=sel.commits,
-                        dates=(sel.first_date, sel.last_date))
+    use = idx if history else None
+    d = build_digest(archive, sel.messages, sel.accounting, list_name=name,
+                     start=sel.start, end=sel.end, by_date=sel.by_date, top=top,
+                     show_all=show_all, commits=sel.commits,
+                     dates=(sel.first_date, sel.last_date), wait_days=wait_days,
+                     followups=(lambda series: followups(use, series)) if use else None,
+                     newest=newest_date(use) if use else None)
+    if use is not None:
+        add_earlier_postings(use, d.series)
+    return d
 
 
 def render(d: Digest, fmt: str, mail: Envelope | None = None) -> str:
@@ -110,22 +121,27 @@ def write_output(text: str, output: str | None) -> None:
 @click.command()
 @range_options
 @click.option("--all", "show_all", is_flag=True, help="Show every patch's commit message.")
-@click.option("--history", is_flag=True,
-              help="Name earlier versions of each series (uses, or builds, the index).")
+@click.option("--history/--no-history", default=None,
+              help="Read each series' whole history in the index: earlier and later "
+                   "postings, replies after the range (default: when an index exists; "
+                   "--history builds one).")
+@click.option("--wait", "wait_days", default=7, show_default=True, metavar="DAYS",
+              type=click.IntRange(min=0),
+              help="List series without a reply DAYS after they came as waiting.")
 @click.option("--link-base", metavar="URL",
               help="Give each series a web link: URL + Message-ID "
                    "(e.g. https://lore.kernel.org/r/).")
 @mail_options
 def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | None,
            until: str | None, name: str | None, top: int, fmt: str, show_all: bool,
-           output: str | None, db: str | None, history: bool, link_base: str | None,
-           mail_from: str | None, mail_to: tuple[str, ...], in_reply_to: tuple[str, ...],
-           mail_html: bool) -> None:
+           output: str | None, db: str | None, history: bool | None, wait_days: int,
+           link_base: str | None, mail_from: str | None, mail_to: tuple[str, ...],
+           in_reply_to: tuple[str, ...], mail_html: bool) -> None:
     """Print the digest of ARCHIVE (a public-inbox inbox, epoch or v1 repository)."""
     check_link_base(link_base)
     d = make_digest(Archive.open(archive), rev_from=rev_from, rev_to=rev_to, since=since,
                     until=until, name=name, top=top, show_all=show_all, db=db,
-                    history=history)
+                    history=history, wait_days=wait_days)
     d.link_base = link_base
     write_output(render(d, fmt, envelope(mail_from, mail_to, in_reply_to, mail_html)),
                  output)

@@ -9,8 +9,12 @@ removed, case and white space ignored) before this series began.
 from __future__ import annotations
 
 from listdigest.index.db import Index
+from listdigest.index.rows import SELECT, scanned_of
+from listdigest.mail.message import Message
 from listdigest.mail.subject import parse_subject
-from listdigest.model.series import Posting, Series
+from listdigest.model.series import Posting, Series, thread_root
+
+_CHUNK = 500  # SQLite host parameters per query, well under its limit
 
 
 def _key(text: str) -> str:
@@ -49,3 +53,27 @@ def _one_per_posting(postings: list[Posting]) -> list[Posting]:
         if not out or (p.version, p.date // 86400) != (out[-1].version, out[-1].date // 86400):
             out.append(p)
     return out
+
+
+def followups(idx: Index, series: list[Series]) -> list[Message]:
+    """Every indexed reply in the threads of the series, in archive order: reviews and
+    "applied" notes that came after the range count too."""
+    roots = sorted({thread_root(m) for s in series for m in s.messages})
+    found: list[tuple[int, int, Message]] = []
+    for i in range(0, len(roots), _CHUNK):
+        chunk = roots[i:i + _CHUNK]
+        rows = idx.db.execute(f"{SELECT} WHERE kind = 'reply' AND thread IN "
+                              f"({','.join('?' * len(chunk))})", chunk)
+        for row in rows:
+            if (msg := scanned_of(row).message) is not None:
+                found.append((row[0], row[1], msg))
+    return [msg for _, _, msg in sorted(found, key=lambda t: (t[0], t[1]))]
+
+
+def newest_date(idx: Index) -> int:
+    """The Date of the newest indexed message, ignoring dates more than a day after the
+    newest commit (a wrong clock in one mail must not make every series look old)."""
+    row = idx.db.execute(
+        "SELECT max(date) FROM messages WHERE reason = '' AND date <= "
+        "(SELECT max(commit_time) FROM messages) + 86400").fetchone()
+    return int(row[0] or 0)

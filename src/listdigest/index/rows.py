@@ -20,7 +20,7 @@ COLUMNS = (
     "message_id", "subject", "date_ok", "from_name", "from_addr", "author_name",
     "author_addr", "in_reply_to", "refs", "list_id", "kind", "files_changed",
     "insertions", "deletions", "trailers", "version", "counter", "total", "prefixes",
-    "thread", "series_key", "has_diff", "paths",
+    "thread", "series_key", "has_diff", "paths", "change_id", "base_commit",
 )
 
 #: The tables the rows live in; dropped and made again when the fingerprint changes.
@@ -55,12 +55,15 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     series_key TEXT,                -- patch emails: thread|vN|total|sender
     has_diff INTEGER,               -- 1 when the body carries a diff
     paths TEXT,                     -- patch emails: JSON array of the files the diff touches
+    change_id TEXT,                 -- b4's change-id: of a patch email ('' without)
+    base_commit TEXT,               -- base-commit: of a patch email ('' without)
     PRIMARY KEY (epoch, pos)
 )""",
     "CREATE INDEX IF NOT EXISTS messages_commit ON messages (commit_id)",
     "CREATE INDEX IF NOT EXISTS messages_date ON messages (date)",
     "CREATE INDEX IF NOT EXISTS messages_message_id ON messages (message_id)",
     "CREATE INDEX IF NOT EXISTS messages_thread ON messages (thread)",
+    "CREATE INDEX IF NOT EXISTS messages_change_id ON messages (change_id) WHERE change_id != ''",
     "CREATE INDEX IF NOT EXISTS messages_unread ON messages (epoch) WHERE blob IS NOT NULL"
     " AND reason != ''",
     """CREATE TABLE IF NOT EXISTS epochs (
@@ -109,7 +112,7 @@ def row_of(pos: int, item: Scanned) -> tuple:  # type: ignore[type-arg]
             m.from_addr, m.author_name, m.author_addr, m.in_reply_to,
             _json(m.references), m.list_id, m.kind, files, ins, dels, _json(m.trailers),
             tags.version, tags.counter, tags.total, _json(tags.prefixes), thread, series_key,
-            m.has_diff, _json(item.paths))
+            m.has_diff, _json(item.paths), m.change_id, m.base_commit)
 
 
 def _json(items: tuple) -> str:  # type: ignore[type-arg]
@@ -121,7 +124,7 @@ def scanned_of(row: tuple) -> Scanned:  # type: ignore[type-arg]
     (epoch, _pos, commit, ctime, blob, reason, date, message_id, subject, date_ok,
      from_name, from_addr, author_name, author_addr, in_reply_to, refs, list_id, kind,
      files, ins, dels, trailers, _version, _counter, _total, _prefixes, _thread,
-     _series_key, has_diff, _paths) = row
+     _series_key, has_diff, _paths, change_id, base_commit) = row
     entry = CommitEntry(commit, epoch, ctime, blob, reason if blob is None else "")
     if reason:
         return Scanned(entry, None, reason)
@@ -132,5 +135,6 @@ def scanned_of(row: tuple) -> Scanned:  # type: ignore[type-arg]
         in_reply_to=in_reply_to, references=tuple(json.loads(refs)), list_id=list_id,
         kind=kind, diffstat=None if files is None else (files, ins, dels),
         trailers=tuple(tuple(t) for t in json.loads(trailers)), has_diff=bool(has_diff),
+        change_id=change_id, base_commit=base_commit,
     )
     return Scanned(entry, msg, paths=tuple(json.loads(_paths)))

@@ -252,3 +252,19 @@ def _strip_inbody(text: str) -> tuple[str, dict[str, str]]:
     while i < len(lines) and not lines[i].strip():
         i += 1
     return "\n".join(lines[i:]), inbody
+
+
+_SUMMARY_LINE_RE = re.compile(
+    r"(?m)^ *\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?$")
+_COVER_TAIL_RE = re.compile(
+    r"(?:\n(?:base-commit|prerequisite-patch-id|change-id): *\S*|\n[ \t]*)+\Z")
+
+
+def cover_text(section: str) -> str:
+    """A cover letter's text as a digest shows it: up to its diffstat's summary line;
+    without one, without the trailing ``base-commit:``, ``prerequisite-patch-id:`` and
+    ``change-id:`` lines (they go to the JSON)."""
+    ends = [m.end() for m in _SUMMARY_LINE_RE.finditer(section)]
+    if ends:
+        return section[:ends[-1]]
+    return _COVER_TAIL_RE.sub("", section)

@@ -26,6 +26,9 @@ _MAX_AHEAD_SECONDS = 86400  # a Date this far after its commit time is not belie
 #: ``git request-pull`` writes this line; it marks a pull request whatever its subject
 #: says (``[GIT] Networking``).
 _PULL_BODY_RE = re.compile(r"(?im)^are available in the git repository at")
+#: The lines b4 and ``git format-patch --base`` write below a cover letter's diffstat
+#: (or a patch's diff); the pattern starts with the newline for a fast scan.
+_TAIL_RE = re.compile(rb"\n(change-id|base-commit): *([\x21-\x7e]{1,200})")
 
 @dataclass(frozen=True, slots=True)
 class Message:
@@ -57,6 +60,10 @@ class Message:
     trailers: tuple[tuple[str, str], ...]
     has_diff: bool = False
     """Whether the body carries a diff (a diff-less ``[PATCH]`` may be a cover letter)."""
+    change_id: str = ""
+    """b4's ``change-id:`` line of a patch email: the same for every version."""
+    base_commit: str = ""
+    """The ``base-commit:`` line of a patch email (git format-patch --base)."""
 
     def __reduce__(self) -> tuple[type[Message], tuple[object, ...]]:
         # Sent from worker to parent for every message of a range: the field values as
@@ -182,8 +189,18 @@ def parse_message(raw: bytes, *, commit: str = "", epoch: int = 0, blob: str = "
         diffstat=parsed.diffstat,
         trailers=parsed.trailers,
         has_diff=parsed.has_diff,
+        **(_tail_fields(raw, body_start) if kind in ("patch", "cover") else {}),
     )
     return msg, parsed
+
+
+def _tail_fields(raw: bytes, body_start: int) -> dict[str, str]:
+    """``change_id`` and ``base_commit`` from the lines that start with them (the first
+    of each), read off the raw bytes."""
+    found: dict[str, str] = {}
+    for m in _TAIL_RE.finditer(raw, max(body_start - 1, 0)):
+        found.setdefault(m.group(1).decode().replace("-", "_"), m.group(2).decode())
+    return found
 
 
 def _list_id(value: str) -> str:

@@ -44,12 +44,13 @@ _VERSION_TAG_RE = re.compile(r"(?i)^(?:patch-?)?v\d+$")
 
 @dataclass(frozen=True, slots=True)
 class Posting:
-    """An earlier posting of a series (found in an index's history): version, date and
-    the Message-ID of its cover letter or first patch."""
+    """Another posting of a series (found in an index's history): version, date, the
+    Message-ID of its cover letter or first patch, and whether it was an RFC."""
 
     version: int
     date: int
     message_id: str
+    rfc: bool = False
 
 
 @dataclass(slots=True)
@@ -70,8 +71,29 @@ class Series:
     """Numbers posted in the series' threads at its version, in this or another series."""
     replies: list[Message] = field(default_factory=list)
     """Replies in the series' threads (see attach_replies)."""
+    answers: dict[str, Message] = field(default_factory=dict)
+    """Message-ID of a reply -> the series' message it answers (through other replies)."""
     earlier: list[Posting] = field(default_factory=list)
     """Earlier postings, oldest first, when the digest was asked for history."""
+    later: list[Posting] = field(default_factory=list)
+    """Later postings (re-rolls), oldest first, found the same way."""
+    respin_asked: bool = False
+    """Someone other than the sender asked for a new version in a reply."""
+
+    @property
+    def state(self) -> str:
+        """One word for what happened to the series, the most advanced that holds:
+        superseded (a later version exists), changes requested (a Nacked-by, or a new
+        version asked for), reviewed (a Reviewed-by, Acked-by or Tested-by), discussed
+        (replies), waiting (no reply at all)."""
+        if self.later:
+            return "superseded"
+        given = {tag for reply in self.replies for tag, _ in reviewer_trailers(reply)}
+        if self.respin_asked or "Nacked-by" in given:
+            return "changes requested"
+        if given - {"Nacked-by"}:
+            return "reviewed"
+        return "discussed" if self.replies else "waiting"
 
     def add(self, msg: Message, subject: Subject) -> None:
         """Place a message, as cover letter or under its number."""
@@ -223,25 +245,56 @@ def _cover_above(covers: dict[str, Series], msg: Message, subject: Subject) -> S
 
 #: The trailers of a reply that patchwork counts as review (its A/R/T columns).
 REVIEW_TAGS = ("Acked-by", "Reviewed-by", "Tested-by")
+#: The trailers that name a series' reviewers, in the order a digest lists them.
+REVIEWER_TAGS = ("Reviewed-by", "Acked-by", "Tested-by", "Nacked-by")
 
 
 def attach_replies(series: list[Series], messages: Iterable[Message]) -> None:
     """Give each series the replies whose In-Reply-To or References name one of its
-    messages (a reply to a reply counts too); a reply joins the newest such series."""
-    owner: dict[str, Series] = {}
+    messages (a reply to a reply counts too), and note which message each answers; a
+    reply joins the newest such series. A Message-ID met twice counts once."""
+    owner: dict[str, tuple[Series, Message]] = {}
     for s in series:
         for msg in s.messages:
             if msg.message_id:
-                owner[msg.message_id] = s
+                owner[msg.message_id] = (s, msg)
+    seen: set[str] = set()
     for msg in messages:
-        if msg.kind != "reply":
+        if msg.kind != "reply" or (msg.message_id and msg.message_id in seen):
             continue
         for ref in (msg.in_reply_to, *reversed(msg.references)):
             if ref and (found := owner.get(ref)):
-                found.replies.append(msg)
+                s, target = found
+                s.replies.append(msg)
                 if msg.message_id:
+                    seen.add(msg.message_id)
+                    s.answers[msg.message_id] = target
                     owner.setdefault(msg.message_id, found)
                 break
+
+
+def reviewer_trailers(msg: Message) -> list[tuple[str, str]]:
+    """The trailers of a message that name a reviewer (REVIEWER_TAGS), tag spelled as
+    there whatever its case in the mail."""
+    return [(tag, value) for key, value in msg.trailers
+            if (tag := key.capitalize()) in REVIEWER_TAGS]
+
+
+def reviewers(s: Series, patch: Message | None = None) -> dict[str, list[str]]:
+    """Who gave each reviewer trailer in the series' replies (``Name <addr>`` as
+    written, each once per tag, in order): for one patch, the trailers given to it or
+    to the cover letter, which count for every patch."""
+    out: dict[str, list[str]] = {}
+    for reply in s.replies:
+        if patch is not None:
+            target = s.answers.get(reply.message_id)
+            if target is None or (target is not patch and target is not s.cover):
+                continue
+        for tag, value in reviewer_trailers(reply):
+            names = out.setdefault(tag, [])
+            if (label := " ".join(value.split())) not in names:
+                names.append(label)
+    return {tag: out[tag] for tag in REVIEWER_TAGS if tag in out}
 
 
 def review_trailers(msg: Message) -> list[tuple[str, str]]:

@@ -6,12 +6,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from listdigest.digest import Digest
+from listdigest.digest import Digest, message_link
 from listdigest.mail.message import Message
-from listdigest.model.series import Series, review_counts
+from listdigest.model.series import Posting, Series, review_counts, reviewers
 from listdigest.stats.history import Period, Statistics
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _iso(ts: int) -> str:
@@ -39,6 +39,7 @@ def _patch(d: Digest, s: Series, m: Message) -> dict[str, Any]:
         if m.diffstat else None,
         "trailers": [[k, v] for k, v in m.trailers],
         "link": d.link(m),
+        "reviewers": reviewers(s, m),
     }
 
 
@@ -51,6 +52,11 @@ def _range(d: Digest) -> dict[str, Any]:
             "since": _iso(int(first)) if first is not None else None,
             "until": _iso(int(last)) if last is not None else None,
             "first_commit": commits[0], "last_commit": commits[1]}
+
+
+def _posting(d: Digest, p: Posting) -> dict[str, Any]:
+    return {"version": p.version, "date": _iso(p.date), "message_id": p.message_id,
+            "link": message_link(d.link_base, p.message_id)}
 
 
 def to_json(d: Digest) -> dict[str, Any]:
@@ -77,14 +83,18 @@ def to_json(d: Digest) -> dict[str, Any]:
                 "title": s.title, "version": s.version, "total": s.total,
                 "sender": s.sender, "missing": s.missing,
                 "replies": len(s.replies), "reviews": review_counts(s),
-                "earlier": [{"version": p.version, "date": _iso(p.date),
-                             "message_id": p.message_id} for p in s.earlier],
+                "state": s.state,
+                "earlier": [_posting(d, p) for p in s.earlier],
+                "later": [_posting(d, p) for p in s.later],
+                "reviewers": reviewers(s),
+                "base_commit": ((lead := s.cover or s.first_patch) and lead.base_commit) or None,
+                "change_id": (lead and lead.change_id) or None,
                 "patches": [_patch(d, s, m) for m in s.messages],
             }
             for s in d.series
         ],
         "entries": [
-            {**_patch(d, s, m), "body": b.section if (b := d.bodies.get(m.blob)) else None}
+            {**_patch(d, s, m), "body": d.body_text(s, m)}
             for s, m in d.entries
         ],
     }

@@ -8,8 +8,9 @@ from functools import cache
 import jinja2
 
 from listdigest.digest import Digest
+from listdigest.mail.address import parse_address
 from listdigest.mail.message import Message
-from listdigest.model.series import Series, review_counts
+from listdigest.model.series import Posting, Series, reviewers
 from listdigest.stats.contributors import format_address
 from listdigest.stats.history import Statistics
 
@@ -29,7 +30,8 @@ def author(msg: Message) -> str:
 
 
 def series_summary(s: Series) -> str:
-    """What a series holds: ``RFC, v2, 3 patches + cover letter`` or ``single patch``."""
+    """What a series holds and what became of it: ``RFC, v2, 3 patches + cover letter,
+    2 replies; reviewed; earlier: v1 2025-03-03`` or ``single patch; waiting``."""
     lead = s.cover or s.first_patch
     parts = list(lead.tags.prefixes) if lead else []
     if s.version > 1:
@@ -46,11 +48,30 @@ def series_summary(s: Series) -> str:
         parts.append(f"{n} replacement" + ("s" if n != 1 else ""))
     if s.replies:
         parts.append(f"{len(s.replies)} repl" + ("ies" if len(s.replies) != 1 else "y"))
-    parts.extend(f"{key}: {n}" for key, n in review_counts(s).items())
     text = ", ".join(parts)
+    if s.later:
+        text += "; superseded by " + ", ".join(f"{_version(p)} ({_day(p.date)})"
+                                               for p in s.later)
+    else:
+        text += f"; {s.state}"
     if s.earlier:
-        text += "; earlier: " + ", ".join(f"v{p.version} {_day(p.date)}" for p in s.earlier)
+        text += "; earlier: " + ", ".join(f"{_version(p)} {_day(p.date)}" for p in s.earlier)
     return text
+
+
+def _version(p: Posting) -> str:
+    return f"RFC v{p.version}" if p.rfc else f"v{p.version}"
+
+
+def reviewer_line(s: Series) -> str:
+    """``Reviewed-by: Ann Dev, Bob; Acked-by: Carl`` (names, else addresses)."""
+    return "; ".join(f"{tag}: " + ", ".join(_name(v) for v in values)
+                     for tag, values in reviewers(s).items())
+
+
+def _name(value: str) -> str:
+    name, addr = parse_address(value)
+    return name or addr or value
 
 
 def _day(ts: int) -> str:
@@ -74,13 +95,13 @@ def missing(s: Series) -> str:
 
 def render_text(d: Digest) -> str:
     """Render a digest as text."""
-    def body(msg: Message) -> str:
-        b = d.bodies.get(msg.blob)
-        return b.section if b else "(message body could not be read)"
+    def body(s: Series, msg: Message) -> str:
+        text = d.body_text(s, msg)
+        return "(message body could not be read)" if text is None else text
 
     template = _environment().get_template("digest.txt.j2")
     return template.render(d=d, author=author, series_summary=series_summary, missing=missing,
-                           body=body)
+                           body=body, reviewers=reviewer_line, day=_day)
 
 
 def render_stats_text(s: Statistics) -> str:
