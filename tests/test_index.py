@@ -296,3 +296,17 @@ def test_other_parsing_code_or_another_archive_is_not_trusted(mails: list[bytes]
     with pytest.raises(IndexError_, match="belongs to another archive"), \
             open_index(Archive.open(other), db):
         pass
+
+
+def test_history_counts_replies_after_the_range(kv_db: Path, kvmarm: Path) -> None:
+    # Daniel Kiss's "[PATCH v3 0/1] kvm: arm64: Add SVE support for nVHE." came on
+    # 2021-03-02; its one reply (to 1/1) on 2021-03-09 10:16, after the range's last
+    # message (08:34 that day). v2 was posted on 2021-02-02.
+    args = ["digest", str(kvmarm), "--from", "1902d676530e", "--to", "1dd65dd559f7",
+            "--db", str(kv_db)]
+    title = "kvm: arm64: Add SVE support for nVHE."
+    lines = CliRunner().invoke(cli, args).stdout.splitlines()
+    assert (f"{title} (v3, 1 patch + cover letter, 1 reply; discussed; "
+            "earlier: v2 2021-02-02)") in lines
+    plain = CliRunner().invoke(cli, [*args, "--no-history"]).stdout.splitlines()
+    assert f"{title} (v3, 1 patch + cover letter; waiting)" in plain

@@ -17,6 +17,7 @@ Facts of the shared archives, read with ``git show COMMIT:m`` and checked by han
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from listdigest.digest import collect
@@ -124,3 +125,65 @@ def test_missing_never_names_a_number_of_the_thread() -> None:
     ann, bob = group_series(thread)
     assert (numbers(ann), ann.missing) == ([1, 2, 3], [])
     assert (bob.sender, numbers(bob), bob.missing) == ("bob@example.org", [4], [])
+
+
+def raw(subject: str, n: str, day: int, *, sender: str = "Ann Dev <ann@example.org>",
+        reply_to: str = "", body: str = "Text.\n") -> bytes:
+    refs = f"In-Reply-To: <{reply_to}>\nReferences: <c0> <{reply_to}>\n" if reply_to else ""
+    return (f"From: {sender}\nSubject: {subject}\nDate: Mon, {day} Mar 2025 10:00:00 +0000\n"
+            f"Message-ID: <{n}>\n{refs}\n{body}").encode()
+
+
+COVER = ("Speed the widget up.\n\nAnn Dev (2):\n  widget: one\n  widget: two\n\n"
+         " w.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n"
+         "base-commit: 0123456789abcdef0123456789abcdef01234567\n"
+         "change-id: 20250303-widget-0a1b2c3d4e5f\n\nBest regards,\n-- \nAnn Dev\n")
+DIFF = "Text.\n---\n w.c | 1 +\n\ndiff --git a/w.c b/w.c\n+x\n"
+
+
+def test_reviewers_state_waiting_and_cover_text(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from listdigest.cli import cli
+    from listdigest.demo import build_archive
+
+    inbox = build_archive(tmp_path / "inbox", [
+        raw("[PATCH 0/2] widget: speed up", "c0", 3, body=COVER),
+        raw("[PATCH 1/2] widget: one", "p1", 3, reply_to="c0", body=DIFF),
+        raw("[PATCH 2/2] widget: two", "p2", 3, reply_to="c0", body=DIFF),
+        raw("Re: [PATCH 0/2] widget: speed up", "r1", 4, sender="Bob <bob@example.org>",
+            reply_to="c0", body="> Speed\n\nReviewed-by: Bob Roe <bob@example.org>\n"),
+        raw("Re: [PATCH 2/2] widget: two", "r2", 5, sender="Cy <cy@example.org>",
+            reply_to="p2", body="Acked-by: Cy Lee <cy@example.org>\n"
+                                "> Nacked-by: Quoted <q@example.org>\n"),
+        raw("[PATCH] gadget: fix", "g1", 4, sender="Dee <dee@example.org>", body=DIFF),
+        raw("[PATCH] doohickey: fix", "d1", 12, sender="Eve <eve@example.org>", body=DIFF),
+    ])
+    args = ["digest", str(inbox), "--no-history"]
+    out = CliRunner().invoke(cli, args).stdout
+    lines = out.splitlines()
+    assert "widget: speed up (2 patches + cover letter, 2 replies; reviewed)" in lines
+    assert "  Reviewed-by: Bob Roe; Acked-by: Cy Lee" in lines
+    # Dee's patch has had no reply for 8 days at the newest message (Eve's, the 12th);
+    # Eve's own is 0 days old.
+    waiting = out.split("===== Waiting for review =====\n\n")[1].split("\n\n")[0]
+    assert waiting == "gadget: fix - Dee <dee@example.org>, sent 2025-03-04"
+    assert "gadget: fix (single patch; waiting)" in lines
+    cover = out.split("[PATCH 0/2] widget: speed up\nAuthor: Ann Dev <ann@example.org>\n\n")[1]
+    assert cover.split("\n\n---")[0].endswith(" 1 file changed, 1 insertion(+), 1 deletion(-)")
+    assert "base-commit" not in out and "Best regards" not in out
+    data = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).stdout)
+    assert data["schema"] == 2
+    widget = data["series"][0]
+    assert (widget["state"], widget["base_commit"], widget["change_id"]) == (
+        "reviewed", "0123456789abcdef0123456789abcdef01234567", "20250303-widget-0a1b2c3d4e5f")
+    assert widget["reviewers"] == {"Reviewed-by": ["Bob Roe <bob@example.org>"],
+                                   "Acked-by": ["Cy Lee <cy@example.org>"]}
+    # The cover letter's Reviewed-by counts for both patches, the Acked-by for 2/2 alone.
+    assert [p["reviewers"] for p in widget["patches"]] == [
+        {"Reviewed-by": ["Bob Roe <bob@example.org>"]},
+        {"Reviewed-by": ["Bob Roe <bob@example.org>"]},
+        {"Reviewed-by": ["Bob Roe <bob@example.org>"], "Acked-by": ["Cy Lee <cy@example.org>"]}]
+    assert [s["state"] for s in data["series"]] == ["reviewed", "waiting", "waiting"]
+    wait_ten = CliRunner().invoke(cli, [*args, "--wait", "10"]).stdout
+    assert "===== Waiting for review =====" not in wait_ten
