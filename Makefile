@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench chromium
+.PHONY: demo test lint bench bench-scale chromium
 
 # The browser tests drive Debian's chromium; install it when the machine lacks it.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -29,3 +29,9 @@ test: $(STAMP) chromium
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/bench.py
+
+# The synthetic LKML-like inboxes (bench/synth.py) go to $(BENCH_DATA), outside the checkout.
+SCALE ?= 200000
+BENCH_DATA ?= /work/bench-data
+bench-scale: $(STAMP)
+	BENCH_DATA=$(BENCH_DATA) $(VENV)/bin/python bench/scale.py --size $(SCALE)
