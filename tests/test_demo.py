@@ -91,7 +91,7 @@ def test_demo_all_shows_every_patch_with_in_body_author_and_folded_subject() -> 
 def test_demo_summary_accounts_for_every_commit() -> None:
     _, err = run_demo()
     assert err.strip().splitlines()[-1] == (
-        "listdigest: 10 commits: 10 messages (7 patch emails, 2 replies, 1 other,"
+        "listdigest: Demo: 10 commits: 10 messages (7 patch emails, 2 replies, 1 other,"
         " 0 duplicates), 0 skipped"
     )
 

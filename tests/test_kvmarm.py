@@ -123,9 +123,14 @@ def test_may2020_title_and_summary() -> None:
     # 35 patch emails (6 covers), 63 replies (Re:/RE:), one [RFC] question, one
     # duplicate of <63cf2230…>; every commit adds a message.
     assert summary_numbers(err) == [100, 100, 35, 63, 1, 1, 0]
-    dup = [x for x in err.splitlines() if "63cf223058e7963891dcfb8cf0c5ccfe31548712" in x]
-    assert len(dup) == 1
-    assert "49f5f37d7457" in dup[0]
+    assert err.splitlines() == ["listdigest: kvmarm: 100 commits: 100 messages (35 patch "
+                                "emails, 63 replies, 1 other, 1 duplicate), 0 skipped"]
+    _, verbose = digest_of(MAY2020, "-v")  # -v names the duplicate
+    dup = [x for x in verbose.splitlines() if "63cf223058e7963891dcfb8cf0c5ccfe31548712" in x]
+    assert dup == ["listdigest: duplicate <63cf223058e7963891dcfb8cf0c5ccfe31548712.1589784221"
+                   ".git.ananos@nubificus.co.uk> in 49f5f37d7457 counted once"]
+    _, quiet = digest_of(MAY2020, "-q")
+    assert quiet == ""
 
 
 def test_may2020_tables() -> None:

@@ -39,13 +39,17 @@ def test_partial_clone_missing_blobs_are_skipped_and_named(tmp_path: Path) -> No
         f"file://{source}/git/0.git", str(clone / "git" / "0.git"))
     commits = git("--git-dir", str(clone / "git" / "0.git"), "log", "--reverse",
                   "--format=%H").split()
-    result = CliRunner().invoke(cli, ["digest", str(clone)])
+    summary = ("listdigest: partial: 5 commits: 3 messages (3 patch emails, 0 replies,"
+               " 0 other, 0 duplicates), 2 skipped")
+    quiet = CliRunner().invoke(cli, ["digest", str(clone)])  # by default, the count alone
+    assert quiet.stderr.splitlines() == [summary]
+    result = CliRunner().invoke(cli, ["digest", str(clone), "-v"])  # -v names each
     assert result.exit_code == 0
     err = result.stderr.splitlines()
     assert f"listdigest: skipped {commits[1][:12]}: message blob missing" in err
     assert f"listdigest: skipped {commits[3][:12]}: message blob missing" in err
-    assert err[-1] == ("listdigest: 5 commits: 3 messages (3 patch emails, 0 replies,"
-                       " 0 other, 0 duplicates), 2 skipped")
+    assert err[-1] == summary
+    assert result.stdout == quiet.stdout
     assert "[PATCH] thing: fix number 3 - A U Thor <author@example.com>" in result.stdout
     assert "fix number 2" not in result.stdout
 
@@ -60,14 +64,14 @@ def test_removal_record_and_duplicate_are_accounted(tmp_path: Path) -> None:
                           input=f"100644 blob {blob}\td\n").stdout.strip()
     removal = git("--git-dir", str(repo), "commit-tree", tree, "-p", "HEAD", "-m", "remove")
     git("--git-dir", str(repo), "update-ref", "refs/heads/master", removal.strip())
-    result = CliRunner().invoke(cli, ["digest", str(inbox)])
+    result = CliRunner().invoke(cli, ["digest", str(inbox), "--verbose"])
     assert result.exit_code == 0
     err = result.stderr.splitlines()
     assert f"listdigest: skipped {removal.strip()[:12]}: removal record" in err
     assert any(line.startswith("listdigest: duplicate <thing-1@example.com> in ")
                for line in err)
-    assert err[-1] == ("listdigest: 4 commits: 3 messages (2 patch emails, 0 replies,"
-                       " 0 other, 1 duplicates), 1 skipped")
+    assert err[-1] == ("listdigest: inbox: 4 commits: 3 messages (2 patch emails, 0 replies,"
+                       " 0 other, 1 duplicate), 1 skipped")
 
 
 def test_nothing_readable_is_an_error(tmp_path: Path) -> None:

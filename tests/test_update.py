@@ -76,7 +76,7 @@ def test_update_publishes_only_the_new_messages(demo_config: Path, tmp_path: Pat
     result = run(demo_config)
     assert result.exit_code == 0, result.output
     assert "demo: indexed 2 new commits" in result.stderr
-    assert ("listdigest: 2 commits: 2 messages (2 patch emails, 0 replies, 0 other,"
+    assert ("listdigest: Demo: 2 commits: 2 messages (2 patch emails, 0 replies, 0 other,"
             " 0 duplicates), 0 skipped") in result.stderr
     out = tmp_path / "out" / "demo"
     latest = json.loads(next(out.glob(f"*-{new[-1][:9]}.json")).read_text())

@@ -58,12 +58,18 @@ class Accounting:
 
     def summary(self) -> str:
         """The one-line account printed on stderr."""
-        line = (f"{self.commits} commits: {self.messages} messages ({self.patch_emails} patch "
-                f"emails, {self.replies} replies, {self.other} other, {len(self.duplicates)} "
-                f"duplicates), {len(self.skipped)} skipped")
+        line = (f"{_n(self.commits, 'commit')}: {_n(self.messages, 'message')} "
+                f"({_n(self.patch_emails, 'patch email')}, {_n(self.replies, 'reply', 'replies')}"
+                f", {self.other} other, {_n(len(self.duplicates), 'duplicate')}), "
+                f"{len(self.skipped)} skipped")
         if self.date_fallbacks:
             line += f"; {self.date_fallbacks} with a bad or future Date (commit time used)"
         return line
+
+
+def _n(n: int, word: str, many: str | None = None) -> str:
+    """``1 duplicate``, ``2 duplicates``, ``1 reply``, ``3 replies``."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 @dataclass(slots=True)

@@ -8,6 +8,7 @@ import sys
 import click
 
 from listdigest import __version__
+from listdigest.cli.say import add_verbosity
 from listdigest.errors import ListdigestError
 
 
@@ -43,7 +44,7 @@ class Group(click.Group):
             return None
         module, _, attr = target.partition(":")
         command: click.Command = getattr(importlib.import_module(module), attr)
-        return command
+        return add_verbosity(command)
 
     def invoke(self, ctx: click.Context) -> object:
         try:

@@ -11,11 +11,16 @@ import click
 from listdigest.cli.digest_cmd import make_digest, render, write_output
 from listdigest.cli.index_cmd import index_archive
 from listdigest.cli.options import FORMATS
+from listdigest.cli.say import note
 from listdigest.demo import build_archive, demo_messages
 from listdigest.sources.archive import Archive
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  listdigest demo
+  listdigest demo --keep demo-list && listdigest digest demo-list --since 2025-03-04
+""")
 @click.option("--keep", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
               help="Build the demo archive here and keep it (a new or empty folder).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
@@ -35,5 +40,5 @@ def demo(keep: Path | None, fmt: str, show_all: bool, output: str | None,
                         name="Demo", top=15, show_all=show_all, db=db)
         write_output(render(d, fmt), output)
     if keep:
-        click.echo(f"listdigest: demo archive kept in {inbox}", err=True)
+        note(f"demo archive kept in {inbox}")
 

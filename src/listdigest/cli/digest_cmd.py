@@ -6,12 +6,21 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 
 from listdigest.cli.index_cmd import current_index
-from listdigest.cli.options import envelope, mail_options, range_options
-from listdigest.digest import Digest, build_digest, check_inside, select
+from listdigest.cli.options import RANGE_HELP, envelope, mail_options, range_options
+from listdigest.cli.say import detail, note
+from listdigest.digest import (
+    Accounting,
+    Digest,
+    build_digest,
+    check_inside,
+    default_list_name,
+    select,
+)
 from listdigest.errors import ListdigestError
 from listdigest.index import Index
 from listdigest.index.history import add_earlier_postings, followups, newest_date
@@ -52,7 +61,8 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
     sel = select(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since, until=until)
     if check:
         check_inside(archive, sel)
-    report(sel.accounting)
+    name = name or default_list_name(archive, sel.messages)
+    report(sel.accounting, name)
     use = idx if history else None
     d = build_digest(archive, sel.messages, sel.accounting, list_name=name,
                      start=sel.start, end=sel.end, by_date=sel.by_date, top=top,
@@ -74,14 +84,14 @@ def render(d: Digest, fmt: str, mail: Envelope | None = None) -> str:
     return renderers[fmt](d)
 
 
-def report(acc) -> None:  # type: ignore[no-untyped-def]
-    """Print the account of the range, and each skipped commit, on stderr."""
+def report(acc: Accounting, list_name: str) -> None:
+    """The account of the range on stderr: one line naming the list, with -v each
+    skipped commit and each duplicate before it."""
     for skip in acc.skipped:
-        click.echo(f"listdigest: skipped {skip.commit[:12]}: {skip.reason}", err=True)
+        detail(f"skipped {skip.commit[:12]}: {skip.reason}")
     for dup in acc.duplicates:
-        click.echo(f"listdigest: duplicate <{dup.message_id}> in {dup.commit[:12]} counted once",
-                   err=True)
-    click.echo(f"listdigest: {acc.summary()}", err=True)
+        detail(f"duplicate <{dup.message_id}> in {dup.commit[:12]} counted once")
+    note(f"{list_name}: {acc.summary()}")
     if acc.commits and acc.messages == 0:
         raise ListdigestError("no message of the range could be read")
 
@@ -118,7 +128,17 @@ def write_output(text: str, output: str | None) -> None:
         raise ListdigestError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-@click.command()
+EXAMPLES = """\b
+Examples:
+  listdigest digest kvm 0619cd1f2..47d25fc1d --name KVM
+  listdigest digest kvm --since 2.weeks.ago --format json -o fortnight.json
+  listdigest digest kvm --since 'last monday' --until yesterday --link-base https://lore.kernel.org/r/
+  listdigest digest kvm 47d25fc1d.. -v     # name every skipped commit and duplicate
+
+"""
+
+
+@click.command(epilog=EXAMPLES + RANGE_HELP)
 @range_options
 @click.option("--all", "show_all", is_flag=True, help="Show every patch's commit message.")
 @click.option("--history/--no-history", default=None,
@@ -138,7 +158,7 @@ def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | 
            link_base: str | None, mail_from: str | None, mail_to: tuple[str, ...],
            in_reply_to: tuple[str, ...], mail_html: bool) -> None:
     """Print the digest of ARCHIVE (a public-inbox inbox, epoch or v1 repository)."""
-    check_link_base(link_base)
+    link_base = check_link_base(link_base)
     d = make_digest(Archive.open(archive), rev_from=rev_from, rev_to=rev_to, since=since,
                     until=until, name=name, top=top, show_all=show_all, db=db,
                     history=history, wait_days=wait_days)
@@ -147,8 +167,18 @@ def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | 
                  output)
 
 
-def check_link_base(link_base: str | None) -> None:
-    """A link base is a web address: pages link every message to it."""
-    if link_base and not link_base.startswith(("https://", "http://")):
+def check_link_base(link_base: str | None) -> str | None:
+    """A link base is a web address (pages link every message to it), normalized so
+    that a Message-ID can follow it: ``https://lore.kernel.org/r`` gives
+    ``https://lore.kernel.org/r/``."""
+    if not link_base:
+        return None
+    parts = urlsplit(link_base.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ListdigestError(f"link base {link_base!r} is no http:// or https:// address")
+    if parts.query or parts.fragment:
+        raise ListdigestError(f"link base {link_base!r} has a query or fragment: a "
+                              "Message-ID could not follow it")
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, "", ""))
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from listdigest.cli.say import note, on_terminal
 from listdigest.index import (
     Index,
     UpdateResult,
@@ -25,7 +25,7 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
     """A ``progress(done, total)`` callback drawing a rich bar on a terminal's stderr;
     None (nothing drawn, rich not even loaded) when stderr is not a terminal, as under
     cron."""
-    if not sys.stderr.isatty():
+    if not on_terminal():
         yield None
         return
     from listdigest.cli.progress import terminal_bar
@@ -42,7 +42,8 @@ def describe(result: UpdateResult) -> list[str]:
               for e, pos in result.rewritten]
     if result.recovered:
         lines.append(f"{result.recovered} messages git could not give before are now indexed")
-    lines.append(f"indexed {result.added} new commits; {result.total} in the index")
+    lines.append(f"indexed {result.added} new commit{'' if result.added == 1 else 's'}; "
+                 f"{result.total} in the index")
     return lines
 
 
@@ -73,10 +74,15 @@ def index_archive(archive: Archive, db: str | None) -> None:
     with open_index(archive, db) as idx:
         result = refresh(idx)
         for line in [*describe(result), f"index: {idx.path}"]:
-            click.echo(f"listdigest: {line}", err=True)
+            note(line)
 
 
-@click.command("index")
+@click.command("index", epilog="""\b
+Examples:
+  listdigest index kvm                  # first run reads everything, later runs what is new
+  listdigest index kvm --db ~/kvm.sqlite
+  listdigest digest kvm --since 2.weeks.ago   # then answered from the index
+""")
 @click.argument("archive", type=click.Path(path_type=str))
 @click.option("--db", metavar="PATH",
               help="Index file (default: one per archive under the user data folder).")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from listdigest.cli.index_cmd import index_archive
+from listdigest.cli.say import on_terminal, out
 from listdigest.sources.archive import Archive
 from listdigest.sources.mirror import mirror as mirror_archive
 from listdigest.sources.mirror import update as update_mirror
@@ -17,7 +17,11 @@ def _short(commit: str | None) -> str:
     return commit[:12] if commit else "(empty)"
 
 
-@click.command("mirror")
+@click.command("mirror", epilog="""\b
+Examples:
+  listdigest mirror https://lore.kernel.org/kvm kvm
+  listdigest mirror --update kvm --db ~/kvm.sqlite
+""")
 @click.option("--update", "refresh", is_flag=True,
               help="Fetch new messages and new epochs into the existing mirror DIR.")
 @click.argument("target", metavar="URL|DIR")
@@ -31,7 +35,7 @@ def mirror(refresh: bool, target: str, directory: str | None, db: str | None) ->
       listdigest mirror https://lore.kernel.org/kvm kvm
       listdigest mirror --update kvm
     """
-    progress = sys.stderr.isatty()
+    progress = on_terminal()
     if refresh:
         if directory is not None:
             raise click.UsageError("--update takes only DIR (the URL is kept in the mirror)")
@@ -44,10 +48,10 @@ def mirror(refresh: bool, target: str, directory: str | None, db: str | None) ->
                 tips += " (forced)" if change.forced else ""
             else:
                 tips = _short(change.new)
-            click.echo(f"epoch {change.number}: {change.status} {tips}")
+            out(f"epoch {change.number}: {change.status} {tips}")
         counts = [f"{n} {status}" for status in ("cloned", "updated", "unchanged")
                   if (n := sum(c.status == status for c in result.epochs))]
-        click.echo(f"updated {dest} from {result.url}: {', '.join(counts)}")
+        out(f"updated {dest} from {result.url}: {', '.join(counts)}")
         if db:
             index_archive(Archive.open(dest), db)
         return
@@ -57,9 +61,9 @@ def mirror(refresh: bool, target: str, directory: str | None, db: str | None) ->
     paths = mirror_archive(target, dest, progress=progress)
     archive = Archive.open(dest)
     for epoch in archive.epochs:
-        click.echo(f"epoch {epoch.number}: cloned {_short(archive.head(epoch))}")
+        out(f"epoch {epoch.number}: cloned {_short(archive.head(epoch))}")
     epochs = f"{len(paths)} epoch" + ("" if len(paths) == 1 else "s")
-    click.echo(f"mirrored {epochs} of {target.rstrip('/')} into {dest}")
+    out(f"mirrored {epochs} of {target.rstrip('/')} into {dest}")
     if db:
         index_archive(archive, db)
 

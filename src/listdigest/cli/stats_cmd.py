@@ -6,7 +6,7 @@ import click
 
 from listdigest.cli.digest_cmd import report, write_output
 from listdigest.cli.index_cmd import current_index
-from listdigest.cli.options import envelope, mail_options, range_options
+from listdigest.cli.options import RANGE_HELP, envelope, mail_options, range_options
 from listdigest.digest import Selection, check_inside, default_list_name, select
 from listdigest.render.atom import render_stats_atom
 from listdigest.render.email_message import as_text, stats_email
@@ -17,8 +17,16 @@ from listdigest.render.text import render_stats_text
 from listdigest.sources.archive import Archive
 from listdigest.stats.history import PERIODS, build_statistics
 
+EXAMPLES = """\b
+Examples:
+  listdigest stats kvm --by month --since 2025-01-01 --until 2025-06-30
+  listdigest stats kvm ..47d25fc1d --top 5        # up to a commit
+  listdigest stats kvm --by week --since 3.months.ago --format json -o weeks.json
 
-@click.command()
+"""
+
+
+@click.command(epilog=EXAMPLES + RANGE_HELP)
 @range_options
 @click.option("--by", type=click.Choice(PERIODS), default="year", show_default=True,
               help="Length of a period.")
@@ -35,8 +43,9 @@ def stats(archive: str, by: str, rev_from: str | None, rev_to: str | None,
     with current_index(arch, db) as idx:
         sel = select(arch, idx, **ranges)
     check_inside(arch, sel)
-    report(sel.accounting)
-    s = build_statistics(sel.messages, list_name=name or default_list_name(arch, sel.messages),
+    name = name or default_list_name(arch, sel.messages)
+    report(sel.accounting, name)
+    s = build_statistics(sel.messages, list_name=name,
                          start=sel.start, end=_end_label(sel), by=by, top=top)
     if fmt == "email":
         text = as_text(stats_email(s, envelope(mail_from, mail_to, in_reply_to, mail_html)))

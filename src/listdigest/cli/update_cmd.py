@@ -146,7 +146,29 @@ def update_list(cfg: ListConfig, now: datetime) -> list[Path]:
         return publish(cfg, archive, idx, now)
 
 
-@click.command()
+EXAMPLES = """\b
+Examples:
+  listdigest update                       # every list of the config
+  listdigest update kvm --config ~/lists.toml
+  0 7 * * *  listdigest update -q >> ~/digests/update.log 2>&1   # a crontab line
+
+\b
+The config (TOML):
+  output = "~/digests"          # a folder per list below it
+  formats = ["text", "json"]    # default ["text"]
+  top = 15
+  link_base = "https://lore.kernel.org/r/"
+  [lists.kvm]
+  name = "KVM"                          # title (default: the key)
+  url = "https://lore.kernel.org/kvm"   # mirror from here (optional)
+  archive = "~/mirrors/kvm"             # the local archive
+  since = "2025-08-01"                  # first run only (default: 7.days.ago)
+  output = "~/www/kvm"                  # instead of <output>/kvm
+  db = "~/kvm.sqlite"                   # instead of the default index
+"""
+
+
+@click.command(epilog=EXAMPLES)
 @click.argument("names", nargs=-1, metavar="[LIST]...")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help=f"The lists to follow (default: {default_config_path()}).")
@@ -155,7 +177,7 @@ def update_list(cfg: ListConfig, now: datetime) -> list[Path]:
 def update(names: tuple[str, ...], config_path: Path | None, db: Path | None) -> None:
     """Write a digest of everything new on each followed list since the last update.
 
-    Lists are read from a TOML file (see the README); give LIST names to update
+    Lists are read from a TOML file (its keys below); give LIST names to update
     only those. Each list is mirrored (when it has a url), indexed, and digested
     from the position of its previous update; a first run covers the last week.
     """

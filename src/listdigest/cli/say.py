@@ -1,0 +1,76 @@
+"""What the commands say on stderr, by verbosity: under cron a run says one summary
+line per task (``-q``: nothing but errors), ``-v`` names every skipped commit and
+every duplicate.
+
+Every command gets ``-q/--quiet`` and ``-v/--verbose`` from the command group
+(:func:`add_verbosity`), so a command added later has them too.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+import click
+
+QUIET, NORMAL, VERBOSE = -1, 0, 1
+_KEY = "listdigest.verbosity"
+
+
+def verbosity() -> int:
+    """The verbosity of the running command (NORMAL outside one, as in the API)."""
+    ctx = click.get_current_context(silent=True)
+    return int(ctx.find_root().meta.get(_KEY, NORMAL)) if ctx else NORMAL
+
+
+def note(text: str, *, stamp: bool = False) -> None:
+    """A line of the default output on stderr (not with -q). ``stamp`` starts it with
+    the time, for logs (``update`` under cron)."""
+    if verbosity() >= NORMAL:
+        click.echo(_line(text, stamp), err=True)
+
+
+def detail(text: str) -> None:
+    """A line shown only with -v."""
+    if verbosity() >= VERBOSE:
+        click.echo(_line(text, False), err=True)
+
+
+def out(text: str) -> None:
+    """A line of a command's report on stdout (``mirror``), silent with -q."""
+    if verbosity() >= NORMAL:
+        click.echo(text)
+
+
+def on_terminal() -> bool:
+    """Whether progress may be drawn: stderr is a terminal and -q was not given."""
+    return sys.stderr.isatty() and verbosity() >= NORMAL
+
+
+def _line(text: str, stamp: bool) -> str:
+    if stamp:
+        return f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} listdigest: {text}"
+    return f"listdigest: {text}"
+
+
+def _set(level: int):  # type: ignore[no-untyped-def]
+    def callback(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if value:
+            meta = ctx.find_root().meta
+            if meta.get(_KEY, NORMAL) not in (NORMAL, level):
+                raise click.UsageError("-q and -v contradict each other")
+            meta[_KEY] = level
+    return callback
+
+
+def add_verbosity(command: click.Command) -> click.Command:
+    """Give a command -q/--quiet and -v/--verbose (once)."""
+    if not any(p.name == "quiet" for p in command.params):
+        command.params += [
+            click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, is_eager=True,
+                         callback=_set(QUIET), help="Say nothing but errors (for cron)."),
+            click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, is_eager=True,
+                         callback=_set(VERBOSE),
+                         help="Name every skipped commit and duplicate message."),
+        ]
+    return command
