@@ -133,6 +133,8 @@ def _list_config(path: Path, key: str, defaults: dict[str, object],
     else:
         raise ListdigestError(f"{where} needs an output folder (output = \"…\")")
     since, db, link_base = table.get("since"), table.get("db"), get("link_base")
+    if link_base and not str(link_base).startswith(("https://", "http://")):
+        raise ListdigestError(f"{where}: link_base must be an http:// or https:// address")
     return ListConfig(
         key=key,
         name=str(table.get("name", key)),
