@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -27,7 +28,7 @@ from listdigest.index.history import add_earlier_postings, followups, newest_dat
 from listdigest.render.atom import render_atom
 from listdigest.render.email_message import Envelope, as_text, digest_email
 from listdigest.render.html import render_html
-from listdigest.render.json import render_json
+from listdigest.render.json import iter_json, render_json
 from listdigest.render.markdown import render_markdown
 from listdigest.render.text import render_text
 from listdigest.sources.archive import Archive
@@ -96,27 +97,29 @@ def report(acc: Accounting, list_name: str) -> None:
         raise ListdigestError("no message of the range could be read")
 
 
-def write_output(text: str, output: str | None) -> None:
+def write_output(text: str | Iterable[str], output: str | None) -> None:
     """Print, or write a file atomically so a published digest is never half written.
+    ``text`` may come in pieces (a streamed JSON digest), written as they come.
 
     A regular file is replaced by renaming a finished temporary file over it (with
     the mode a new file gets under the umask); anything else that exists, such as
     /dev/null or a pipe, is written to as it is.
     """
+    pieces = [text] if isinstance(text, str) else text
     if output is None or output == "-":
-        sys.stdout.write(text)
+        sys.stdout.writelines(pieces)
         return
     path = Path(output)
     try:
         if path.exists() and not path.is_file():
             with path.open("w", encoding="utf-8") as fh:
-                fh.write(text)
+                fh.writelines(pieces)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
+                fh.writelines(pieces)
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
@@ -163,8 +166,11 @@ def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | 
                     until=until, name=name, top=top, show_all=show_all, db=db,
                     history=history, wait_days=wait_days)
     d.link_base = link_base
-    write_output(render(d, fmt, envelope(mail_from, mail_to, in_reply_to, mail_html)),
-                 output)
+    if fmt == "json":  # streamed: a whole archive's JSON is never held in memory
+        write_output(iter_json(d), output)
+    else:
+        write_output(render(d, fmt, envelope(mail_from, mail_to, in_reply_to, mail_html)),
+                     output)
 
 
 def check_link_base(link_base: str | None) -> str | None:

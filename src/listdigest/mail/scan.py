@@ -9,6 +9,7 @@ process takes the results in order: git and Python then run on every core.
 from __future__ import annotations
 
 import multiprocessing
+import operator
 import os
 import signal
 import threading
@@ -43,10 +44,13 @@ class Scanned:
     """Files the message's diff touches (read by git's path; the index keeps them for
     search, a digest does not show them)."""
 
-    def __reduce__(self) -> tuple[type[Scanned], tuple[CommitEntry, Message | None, str]]:
-        # Pickled from worker to parent for every message: a plain tuple, not the state
-        # dictionaries dataclass pickling would build.
-        return Scanned, (self.entry, self.message, self.reason)
+    def __reduce__(self) -> tuple[type[Scanned], tuple[object, ...]]:
+        # Pickled from worker to parent for every message: a plain tuple of every field,
+        # not the state dictionaries dataclass pickling would build.
+        return Scanned, _SCANNED_FIELDS(self)
+
+
+_SCANNED_FIELDS = operator.attrgetter(*Scanned.__dataclass_fields__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,8 +60,8 @@ def _posting(d: Digest, p: Posting) -> dict[str, Any]:
             "link": message_link(d.link_base, p.message_id)}
 
 
-def to_json(d: Digest) -> dict[str, Any]:
-    """The digest as plain data."""
+def _head(d: Digest) -> dict[str, Any]:
+    """Everything before the series: small whatever the range."""
     acc = d.accounting
     return {
         "schema": SCHEMA_VERSION,
@@ -78,31 +79,59 @@ def to_json(d: Digest) -> dict[str, Any]:
         "domains": [{"count": r.count, "domain": r.key} for r in d.all_domains],
         "contributors": [{"count": r.count, "address": r.key, "label": r.label}
                          for r in d.all_contributors],
-        "series": [
-            {
-                "title": s.title, "version": s.version, "total": s.total,
-                "sender": s.sender, "missing": s.missing,
-                "replies": len(s.replies), "reviews": review_counts(s),
-                "state": s.state,
-                "earlier": [_posting(d, p) for p in s.earlier],
-                "later": [_posting(d, p) for p in s.later],
-                "reviewers": reviewers(s),
-                "base_commit": ((lead := s.cover or s.first_patch) and lead.base_commit) or None,
-                "change_id": (lead and lead.change_id) or None,
-                "patches": [_patch(d, s, m) for m in s.messages],
-            }
-            for s in d.series
-        ],
-        "entries": [
-            {**_patch(d, s, m), "body": d.body_text(s, m)}
-            for s, m in d.entries
-        ],
     }
+
+
+def _series(d: Digest) -> Iterator[dict[str, Any]]:
+    for s in d.series:
+        lead = s.cover or s.first_patch
+        yield {
+            "title": s.title, "version": s.version, "total": s.total,
+            "sender": s.sender, "missing": s.missing,
+            "replies": len(s.replies), "reviews": review_counts(s),
+            "state": s.state,
+            "earlier": [_posting(d, p) for p in s.earlier],
+            "later": [_posting(d, p) for p in s.later],
+            "reviewers": reviewers(s),
+            "base_commit": (lead and lead.base_commit) or None,
+            "change_id": (lead and lead.change_id) or None,
+            "patches": [_patch(d, s, m) for m in s.messages],
+        }
+
+
+def _entries(d: Digest) -> Iterator[dict[str, Any]]:
+    for s, m in d.entries:
+        yield {**_patch(d, s, m), "body": d.body_text(s, m)}
+
+
+def to_json(d: Digest) -> dict[str, Any]:
+    """The digest as plain data."""
+    return {**_head(d), "series": list(_series(d)), "entries": list(_entries(d))}
 
 
 def render_json(d: Digest) -> str:
     """Render a digest as indented JSON text."""
-    return json.dumps(to_json(d), indent=2, ensure_ascii=False) + "\n"
+    return "".join(iter_json(d))
+
+
+def iter_json(d: Digest) -> Iterator[str]:
+    """The text of ``render_json`` piece by piece: one series or entry at a time is
+    turned into data and text, so a whole archive's digest is written without holding
+    its JSON in memory. Each element is encoded by ``json`` and indented one level
+    further (JSON text holds no raw newline, so indenting is a replace)."""
+    head = json.dumps(_head(d), indent=2, ensure_ascii=False)
+    yield head[:-2] + ","  # "…\n}": the two lists follow
+    for key, items in (("series", _series(d)), ("entries", _entries(d))):
+        yield f'\n  "{key}": ['
+        sep = "\n    "
+        empty = True
+        for item in items:
+            yield sep + json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+            sep, empty = ",\n    ", False
+        yield "]" if empty else "\n  ]"
+        if key == "series":
+            yield ","
+    yield "\n}\n"
 
 
 def _period(p: Period) -> dict[str, Any]:

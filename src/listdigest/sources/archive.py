@@ -9,6 +9,7 @@ Either kind, or one epoch of a v2 inbox, is accepted.
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import subprocess
@@ -51,9 +52,13 @@ class CommitEntry:
     blob: str | None
     note: str = ""
 
-    def __reduce__(self) -> tuple[type[CommitEntry], tuple[str, int, int, str | None, str]]:
-        # Sent to and from worker processes by the thousand: a plain tuple is cheapest.
-        return CommitEntry, (self.commit, self.epoch, self.time, self.blob, self.note)
+    def __reduce__(self) -> tuple[type[CommitEntry], tuple[object, ...]]:
+        # Sent to and from worker processes by the thousand: a plain tuple of every
+        # field is cheapest.
+        return CommitEntry, _ENTRY_FIELDS(self)
+
+
+_ENTRY_FIELDS = operator.attrgetter(*CommitEntry.__dataclass_fields__)
 
 
 def git(repo: Path, *args: str, input: bytes | None = None) -> bytes:
