@@ -26,6 +26,7 @@ COMMANDS = {
     "digest": "listdigest.cli.digest_cmd:digest",
     "index": "listdigest.cli.index_cmd:index",
     "mirror": "listdigest.cli.mirror_cmd:mirror",
+    "serve": "listdigest.cli.serve_cmd:serve",
     "stats": "listdigest.cli.stats_cmd:stats",
     "update": "listdigest.cli.update_cmd:update",
 }

@@ -1,0 +1,288 @@
+"""What the pages ask of a list's index, read through a read-only SQLite connection
+opened for each request (so rows an ``update`` or ``index`` added since are seen at once).
+
+Series are regrouped from their rows by the model's rules (``group_series``), so a
+series page shows the same series a digest does.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from listdigest.index import Index
+from listdigest.index.db import fingerprint
+from listdigest.index.rows import SELECT, scanned_of
+from listdigest.mail.address import parse_address
+from listdigest.mail.message import Message
+from listdigest.mail.subject import parse_subject
+from listdigest.model.series import Series, attach_replies, group_series, review_trailers
+from listdigest.sources.archive import Archive
+from listdigest.stats.history import period_of
+
+WEEK = 7 * 86400
+#: 1970-01-05, a Monday: weeks start on Mondays (ISO 8601), in UTC.
+_MONDAY = 4 * 86400
+_PATCH_KINDS = "kind IN ('patch', 'cover')"
+
+
+class Unavailable(Exception):
+    """The index cannot be read now (being rebuilt, made by other code, gone)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServedList:
+    """One list the server shows: its key in URLs, title, archive, index and links."""
+
+    key: str
+    name: str
+    archive: Path
+    db: Path
+    link_base: str | None = None
+
+
+@contextmanager
+def reading(lst: ServedList) -> Iterator[Index]:
+    """The list's archive and index as they are now, read-only. The index must have been
+    written by this code (the fingerprint of its parsing code), else its rows may lack
+    what the pages read."""
+    try:
+        conn = sqlite3.connect(f"file:{lst.db}?mode=ro", uri=True, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise Unavailable(f"cannot open the index of {lst.key}: {exc}") from None
+    try:
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        except sqlite3.Error as exc:
+            raise Unavailable(f"cannot read the index of {lst.key}: {exc}") from None
+        if row is None or row[0] != _fingerprint():
+            raise Unavailable(f"the index of {lst.key} was made by another version of "
+                              "listdigest: run `listdigest index` on it")
+        yield Index(Archive.open(lst.archive), lst.db, conn)
+    finally:
+        conn.close()
+
+
+_FINGERPRINT: list[str] = []
+
+
+def _fingerprint() -> str:
+    """This code's index fingerprint, computed once (it hashes source files)."""
+    if not _FINGERPRINT:
+        _FINGERPRINT.append(fingerprint())
+    return _FINGERPRINT[0]
+
+
+def messages(idx: Index, where: str, args: tuple = ()) -> list[Message]:  # type: ignore[type-arg]
+    """Messages of the rows matching ``where``, in archive order."""
+    rows = idx.db.execute(f"{SELECT} WHERE reason = '' AND {where} ORDER BY epoch, pos", args)
+    return [m for r in rows if (m := scanned_of(r).message) is not None]
+
+
+# --- home -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    """One week of the list: Monday (UTC) and what arrived."""
+
+    start: int
+    messages: int
+    patch_emails: int
+    replies: int
+    contributors: int
+
+
+def newest_weeks(idx: Index, count: int, now: int) -> list[Week]:
+    """The ``count`` newest weeks that hold messages (dated up to a day after ``now``: a
+    Date far in the future does not make an empty week the newest)."""
+    top = idx.db.execute("SELECT max(date) FROM messages WHERE reason = '' AND date <= ?",
+                         (now + 86400,)).fetchone()[0]
+    if top is None:
+        return []
+    lo = top - (top - _MONDAY) % WEEK - (count - 1) * WEEK
+    rows = idx.db.execute(
+        f"SELECT date - (date - {_MONDAY}) % {WEEK} AS wk, count(*),"
+        f" sum({_PATCH_KINDS}), sum(kind = 'reply'),"
+        f" count(DISTINCT CASE WHEN {_PATCH_KINDS} THEN author_addr END)"
+        " FROM messages WHERE reason = '' AND date >= ? AND date <= ? GROUP BY wk"
+        " ORDER BY wk DESC", (lo, top))
+    return [Week(*r) for r in rows]
+
+
+def monthly_activity(idx: Index) -> list[tuple[str, int, int]]:
+    """(``YYYY-MM``, messages, patch emails) per month of the whole history."""
+    rows = idx.db.execute(
+        "SELECT strftime('%Y-%m', date, 'unixepoch') AS month, count(*),"
+        f" sum({_PATCH_KINDS}) FROM messages WHERE reason = '' GROUP BY month ORDER BY month")
+    return [(m, n, p) for m, n, p in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesLine:
+    """A series in a list of them: its first message and what it holds."""
+
+    message_id: str
+    title: str
+    subject: str
+    version: int
+    sender: str
+    sender_name: str
+    date: int
+    patches: int
+    matched: int = 0
+    """Messages of the series a search matched."""
+
+
+def series_lines(idx: Index, keys: list[str], matched: dict[str, int] | None = None
+                 ) -> list[SeriesLine]:
+    """One line per series key (in the given order): its lead message (the cover
+    letter, else the lowest-numbered patch) and its number of patches."""
+    if not keys:
+        return []
+    marks = ",".join("?" * len(keys))
+    rows = idx.db.execute(
+        "SELECT series_key, message_id, subject, version, author_addr, author_name, date,"
+        f" coalesce(counter, 1) FROM messages WHERE series_key IN ({marks})"
+        " ORDER BY epoch, pos", keys)
+    lead: dict[str, tuple] = {}  # type: ignore[type-arg]
+    patches: dict[str, int] = {}
+    for key, mid, subject, version, addr, name, date, counter in rows:
+        if counter > 0:
+            patches[key] = patches.get(key, 0) + 1
+        if key not in lead or counter < lead[key][6]:
+            lead[key] = (mid, subject, version, addr, name, date, counter)
+    out = []
+    for key in keys:
+        if key in lead:
+            mid, subject, version, addr, name, date, _ = lead[key]
+            out.append(SeriesLine(mid, parse_subject(subject).text, subject, version, addr,
+                                  name, date, patches.get(key, 0), (matched or {}).get(key, 0)))
+    return out
+
+
+def newest_series(idx: Index, count: int) -> list[SeriesLine]:
+    """The ``count`` series whose first message came last."""
+    rows = idx.db.execute(
+        f"SELECT series_key FROM messages WHERE {_PATCH_KINDS} GROUP BY series_key"
+        " ORDER BY min(epoch * 1000000000 + pos) DESC LIMIT ?", (count,))
+    return series_lines(idx, [k for (k,) in rows])
+
+
+# --- one series -------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class SeriesView:
+    """A series with its replies, its reviewers and its other versions."""
+
+    series: Series
+    reviewers: dict[str, list[str]]
+    """Reviewer labels (``Name <addr>``) by trailer, in order of first review."""
+    versions: list[SeriesLine] = field(default_factory=list)
+    """Every posting with the same sender and subject text, oldest first (this one too)."""
+
+
+def find_series(idx: Index, message_id: str) -> SeriesView | None:
+    """The series holding the patch email ``message_id``; None when there is none."""
+    row = idx.db.execute(
+        f"SELECT thread, from_addr, date FROM messages WHERE message_id = ? AND {_PATCH_KINDS}"
+        " AND reason = '' LIMIT 1", (message_id,)).fetchone()
+    if row is None:
+        return None
+    thread, sender, date = row
+    near = messages(idx, f"{_PATCH_KINDS} AND (thread = ? OR (from_addr = ? AND date"
+                    " BETWEEN ? AND ?))", (thread, sender, date - 2 * 86400, date + 2 * 86400))
+    found = [s for s in group_series(near)
+             if any(m.message_id == message_id for m in s.messages)]
+    if not found:
+        return None
+    threads = sorted({t for s in found for m in s.messages
+                      for t in (m.message_id, m.references[0] if m.references else "") if t})
+    marks = ",".join("?" * len(threads))
+    replies = messages(idx, f"kind = 'reply' AND thread IN ({marks})", tuple(threads))
+    attach_replies(found, replies)
+    s = found[0]
+    return SeriesView(s, reviewers_of(s.replies), versions_of(idx, s))
+
+
+def reviewers_of(replies: list[Message]) -> dict[str, list[str]]:
+    """Who gave which review trailer in ``replies``, each person once per trailer."""
+    out: dict[str, list[str]] = {}
+    for reply in replies:
+        for tag, value in review_trailers(reply):
+            names = out.setdefault(tag, [])
+            if value not in names:
+                names.append(value)
+    return out
+
+
+def _subject_key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def versions_of(idx: Index, s: Series) -> list[SeriesLine]:
+    """Every posting of the series' subject text by its sender (b4's rule, as
+    ``--history`` applies it), oldest first: earlier versions, this one and later ones."""
+    key = _subject_key(s.title)
+    rows = idx.db.execute(
+        f"SELECT series_key, subject FROM messages WHERE from_addr = ? AND {_PATCH_KINDS}"
+        " AND (counter IS NULL OR counter <= 1) ORDER BY date", (s.sender,))
+    keys = list(dict.fromkeys(k for k, subject in rows
+                              if _subject_key(parse_subject(subject).text) == key))
+    return series_lines(idx, keys)
+
+
+# --- a person ---------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class PersonPeriod:
+    """What one person did in one period."""
+
+    label: str
+    series: int = 0
+    patch_emails: int = 0
+    reviews: int = 0
+
+
+@dataclass(slots=True)
+class Person:
+    """A person by address: the series they sent and the reviews they gave."""
+
+    address: str
+    name: str
+    series: list[Series]
+    reviews: list[tuple[str, Message]]
+    """(trailer, reply) for each review trailer with this address."""
+    periods: list[PersonPeriod]
+
+
+def find_person(idx: Index, address: str, by: str) -> Person | None:
+    """Everything ``address`` sent (as author of patch emails) and reviewed; None when
+    the index holds nothing from or by them."""
+    address = address.lower()
+    sent = messages(idx, f"{_PATCH_KINDS} AND author_addr = ?", (address,))
+    candidates = messages(idx, "kind = 'reply' AND instr(lower(trailers), ?) > 0", (address,))
+    reviews = [(tag, r) for r in candidates for tag, value in review_trailers(r)
+               if parse_address(value)[1] == address]
+    if not sent and not reviews:
+        return None
+    names = [m.author_name for m in sent if m.author_name]
+    names += [parse_address(v)[0] for r in candidates for _, v in review_trailers(r)
+              if parse_address(v)[1] == address]
+    series = group_series(sent)
+    periods: dict[str, PersonPeriod] = {}
+
+    def period(ts: int) -> PersonPeriod:
+        label = period_of(ts, by)
+        return periods.setdefault(label, PersonPeriod(label))
+
+    for s in series:
+        period(min(m.date for m in s.messages)).series += 1
+    for m in sent:
+        period(m.date).patch_emails += 1
+    for _, r in reviews:
+        period(r.date).reviews += 1
+    name = max(set(names), key=names.count) if names else ""
+    return Person(address, name, series, reviews, [periods[k] for k in sorted(periods)])
