@@ -91,14 +91,6 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> ServedList:
 
 
 @pytest.fixture(scope="module")
-def kvmarm_db(kvmarm: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("serve") / "kvmarm.sqlite"
-    result = CliRunner().invoke(cli, ["index", str(kvmarm), "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    return db
-
-
-@pytest.fixture(scope="module")
 def site(kvmarm: Path, kvmarm_db: Path, hostile: ServedList) -> Iterator[str]:
     lists = [ServedList("kvmarm", "kvmarm", kvmarm, kvmarm_db, "https://lore.kernel.org/r/"),
              hostile]
@@ -141,7 +133,7 @@ def test_series_page_reads_commit_messages_from_git_on_demand(site: str) -> None
     plain = get(site, f"/kvmarm/series/{V2}?format=json").json()
     assert "body" not in plain["patches"][0]
     data = get(site, f"/kvmarm/series/{V2}?bodies=1&format=json").json()
-    assert data["patches"][1]["body"].startswith("A recent development on the EFI front has resulted")
+    assert data["patches"][1]["body"].startswith("A recent development on the EFI front")
 
 
 def test_person_page_counts_series_sent_and_reviews_given(site: str) -> None:
@@ -188,14 +180,15 @@ def test_home_digest_and_statistics(site: str) -> None:
     ("/kvmarm/series/no-such-message@example.org", 404),
     ("/kvmarm/person/nobody@example.org", 404),
     ("/nolist/", 404),
-    ("/kvmarm/digest?since=2022-13-45", 400),
+    ("/kvmarm/digest?since=not-a-date", 400),
+    ("/kvmarm/digest?since=2022-12-20&until=2022-12-01", 400),
     ("/kvmarm/digest?since=2022-01-01&from=a24576bae834", 400),
     ("/kvmarm/digest?from=0000000000", 404),
     ("/kvmarm/digest", 400),
     ("/kvmarm/search?q=kvm&page=99999999999999999999", 400),
     ("/kvmarm/search?q=kvm&page=900", 404),
     ("/kvmarm/search?q=colour:red", 400),
-    ("/kvmarm/search?q=since:yesterday", 400),
+    ("/kvmarm/search?q=since:notadate", 400),
     ("/kvmarm/stats?by=fortnight", 400),
     ("/kvmarm/?format=xml", 400),
 ])
