@@ -239,6 +239,9 @@ def test_the_command_serves_on_localhost_and_needs_an_index(kvmarm: Path, kvmarm
     missing = CliRunner().invoke(cli, ["serve", str(kvmarm), "--db", str(tmp_path / "no")])
     assert missing.exit_code == 1
     assert "listdigest: error: no index of kvmarm at" in missing.stderr
+    script = CliRunner().invoke(cli, ["serve", str(kvmarm), "--db", str(kvmarm_db),
+                                      "--link-base", "javascript:alert(1)//"])
+    assert "is no http:// or https:// address" in script.stderr
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from listdigest.cli.config import default_config_path, load_config
+from listdigest.cli.digest_cmd import check_link_base
+from listdigest.cli.say import QUIET, VERBOSE, note, verbosity
 from listdigest.errors import ListdigestError
 from listdigest.index import default_path
 from listdigest.serve import ServedList, create_app
@@ -25,12 +27,12 @@ def served_lists(archives: tuple[str, ...], config: str | None, db: str | None,
             arch = Archive.open(path)
             key = arch.path.resolve().name.removesuffix(".git") or "archive"
             index = Path(db) if db else default_path(arch)
-            out.append(ServedList(key, key, arch.path, index, link_base))
+            out.append(ServedList(key, key, arch.path, index, check_link_base(link_base)))
     else:
         for lc in load_config(Path(config) if config else default_config_path()):
             arch = Archive.open(lc.archive)
             out.append(ServedList(lc.key, lc.name, arch.path, lc.db or default_path(arch),
-                                  link_base or lc.link_base))
+                                  check_link_base(link_base or lc.link_base)))
     keys = [lst.key for lst in out]
     if len(set(keys)) != len(keys):
         raise ListdigestError(f"two lists would be served as {keys[0]!r}: name them in a config")
@@ -41,7 +43,15 @@ def served_lists(archives: tuple[str, ...], config: str | None, db: str | None,
     return out
 
 
-@click.command()
+EXAMPLES = """\b
+Examples:
+  listdigest serve kvm                         # http://127.0.0.1:8080/kvm/
+  listdigest serve kvm --db ~/kvm.sqlite --port 9000
+  listdigest serve --config ~/lists.toml       # every list of the config
+"""
+
+
+@click.command(epilog=EXAMPLES)
 @click.argument("archives", nargs=-1, type=click.Path(path_type=str))
 @click.option("--config", metavar="FILE", help="Serve every list of this config "
               "(default: ~/.config/listdigest/lists.toml) when no ARCHIVE is named.")
@@ -59,5 +69,6 @@ def serve(archives: tuple[str, ...], config: str | None, db: str | None, host: s
     import uvicorn
 
     app = create_app(served_lists(archives, config, db, link_base))
-    click.echo(f"listdigest: serving on http://{host}:{port}/", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    note(f"serving on http://{host}:{port}/")
+    level = {QUIET: "error", VERBOSE: "info"}.get(verbosity(), "warning")  # -v: every request
+    uvicorn.run(app, host=host, port=port, log_level=level)
