@@ -107,3 +107,10 @@ def test_asks_for_new_version() -> None:
     assert asks_for_new_version("Could you respin this on top of -rc1?")
     assert not asks_for_new_version("> Please resend\n\nDone, see the thread.")
     assert not asks_for_new_version("Applied, thanks!")
+    assert not asks_for_new_version("I'll move it around, no need to respin for this.")
+    assert not asks_for_new_version("Please refrain from reposting a series only two days after")
+    assert not asks_for_new_version("Let me know if I need to send v8 for this, hopefully not.")
+    assert not asks_for_new_version("Would you like me to reword and resend the patches?")
+    assert not asks_for_new_version("Maybe we need a new version of KVM_GET_DIRTY_LOG.")
+    assert asks_for_new_version("This doesn't apply against current code, please check and "
+                                "resend.")

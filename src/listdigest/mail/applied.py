@@ -5,10 +5,10 @@ to netdev/net-next.git (main)`` with a summary of commit links, b4's thank-you
 mail (``Applied to kvm-x86 next, thanks!`` or a custom opening, then
 ``[1/2] subject`` and ``commit: <id>`` per patch), and hand-written notes
 (``Applied patches 3-12``, ``Queued for 6.18, thanks``). A note counts only when it
-opens a paragraph of the reply's own (unquoted) text: a sentence that merely
-contains "applied" ("with this patch applied, it crashes", "can this be
-applied?") is discussion, and so are testers' reports ("applied locally",
-"applied on top of … and this breaks", "applied it and tested").
+opens a paragraph of the reply's own (unquoted) text, or a sentence in its first
+lines: a sentence that merely contains "applied" ("with this patch applied, it
+crashes", "can this be applied?") is discussion, and so are testers' reports
+("applied locally", "applied on top of … and this breaks", "applied it and tested").
 
 Every line is cut to :data:`_MAX_LINE` characters and every pattern is anchored
 at the start of a paragraph or line, so the work is linear in the input.
@@ -73,9 +73,9 @@ _OPENER_RE = re.compile(
     r"(?:(?:was|were|has|have|is|are|now|got|already|been) )*"
     + _VERB + r"\b"
 )
-#: "Pushed", "merged" and "pulled" say less than "applied": only with no object or one that is the
-#: series ("pushed, thanks", "merged this", "pushed to arm/queue"), not "merged device
-#: tree changes through the soc tree".
+#: "Pushed", "merged" and "pulled" say less than "applied": they count only with no
+#: object or the series as object ("pushed, thanks", "merged this", "pushed to
+#: arm/queue"), not in "merged device tree changes through the soc tree".
 _WEAK_VERB_OK_RE = re.compile(
     r"(?i)[\s,.!:;]*$|[,.!:;]| (?:it|this|that|them|these|those|both|all|now|out|already"
     r"|the (?:series|patch(?:es)?|set|whole|tests?)|this (?:series|patch|one|set)|to|into|in"
@@ -105,8 +105,8 @@ _UNDONE_RE = re.compile(
     r"|with this|if|when|once)(?![\w/-])|n't\b"
 )
 _CLAUSE_END_RE = re.compile(r"[,;(]| (?:but|since|because|however|as|though|although) ")
-#: Right after the verb: something else was applied or pushed ("pushed a fix",
-#: "picked your code", "taken a look", "taken from").
+#: Right after the verb: something else was applied or pushed ("pushed a fix", "pushed
+#: the updated version", "queued [1]", "applied the fixup").
 _OTHER_THING_RE = re.compile(
     r"(?i) \[\d+\]| (?:out |up )?(?:a|an|my|something|such|your (?:code|fix)|from|updates?"
     r"|updated|here"
@@ -184,7 +184,7 @@ def _lines(body: str) -> list[str]:
     out: list[str] = []
     for line in body.split("\n"):
         line = line[:_MAX_LINE].rstrip()
-        if line in ("-- ", "--"):
+        if line == "--":  # "-- " once stripped
             break
         out.append("" if line.lstrip().startswith((">", "|")) else line)
     return out
@@ -194,8 +194,8 @@ _SENTENCE_START_RE = re.compile(r"[.!?] +(?=[A-Z])| -- ")
 
 
 def _openings(lines: list[str]) -> Iterator[str]:
-    """The start of each paragraph (a few lines joined), and of the line after a
-    greeting such as ``Hi Marc,``."""
+    """The start of each paragraph (a few lines joined) or of the line after a greeting
+    such as ``Hi Marc,``, then each sentence that starts within it."""
     prev = ""
     for i, line in enumerate(lines):
         if line.strip() and (not prev.strip() or _GREETING_RE.match(prev.strip())):
@@ -216,9 +216,10 @@ def _openings(lines: list[str]) -> Iterator[str]:
 
 
 def _sentence(text: str) -> str:
-    """The first sentence: up to ``!``, ``?``, ``;`` or a full stop before a space."""
+    """The first sentence: up to ``!``, ``?``, ``;`` or a full stop before a space (the
+    dots of ``target-arm.next`` end nothing)."""
     end = len(text)
-    for stop in ("! ", "!", "? ", "?", "; ", ". "):
+    for stop in ("!", "?", "; ", ". "):
         pos = text.find(stop)
         if pos != -1:
             end = min(end, pos + (1 if stop[0] == "?" else 0))
@@ -236,10 +237,10 @@ def _numbers(text: str) -> tuple[int, ...]:
     return tuple(sorted(set(found)))
 
 
-def _patches(sentence: str, rest: str) -> tuple[int, ...] | None:
+def _patches(what: str, rest: str) -> tuple[int, ...] | None:
     """Which patches a note names: in the subject of the verb (``patches 1-3 applied``)
     or after it (``Applied patches 3-12``, ``Queued 1-5``, ``the first 9``)."""
-    for text in (sentence, rest):
+    for text in (what, rest):
         if m := _FIRST_RE.search(text):
             n, word = m.group("n"), m.group("word")
             count = int(n) if n else 1 if word == "patch" else _WORD_NUMBERS.get(word or "", 0)
@@ -248,7 +249,7 @@ def _patches(sentence: str, rest: str) -> tuple[int, ...] | None:
     rest = _NUM_CLAUSE_END_RE.split(rest, maxsplit=1)[0]
     if m := _NUMBERS_RE.search(rest.lstrip()):
         return _numbers(m.group("list") or m.group("bare"))
-    if m := _WHAT_NUMBERS_RE.search(sentence):
+    if m := _WHAT_NUMBERS_RE.search(what):
         return _numbers(m.group())
     return None
 
@@ -346,17 +347,27 @@ def find_applied(body: str) -> AppliedNote | None:
 
 
 _RESPIN_RE = re.compile(
-    r"(?i)\b(?:please|pls|could you|can you|would you|care to|mind|you'?ll need to"
-    r"|you need to|need to|have to)\b[^.?!]{0,60}?"
+    r"(?i)\b(?:please|pls|could you|can you|would you|care to|mind"
+    r"|you(?:'ll| will)? (?:need|have) to)\b[^.?!]{0,60}?"
     r"\b(?:re-?spin|re-?send|re-?post|re-?submit|re-?roll|send (?:out )?(?:a |an |the )?"
     r"(?:new|updated|fixed|next|v\d+|another)|post (?:a |an )?(?:new|updated|v\d+)"
     r"|spin (?:a |another )?(?:new|v\d+))"
     r"|\b(?:i'?ll|will) (?:wait|look out) for (?:a |the )?(?:v\d+|new version|next version"
     r"|respin|re-spin|updated version)"
-    r"|\bneeds? (?:a |another )?(?:respin|re-spin|new version)"
+    r"|\b(?:this|it|series|patch) needs? (?:a |another )?(?:respin|re-spin|new version)"
+)
+#: "No need to respin", "please don't resend", "refrain from reposting", and the
+#: author's own "let me know if I need to repost", "would you like me to resend".
+_NOT_ASKED_RE = re.compile(
+    r"(?i)\b(?:no need|don't|do not|needn't|not necessary|no reason|refrain|shouldn't"
+    r"|should not|not|if|me|i)\b"
 )
 
 
 def asks_for_new_version(body: str) -> bool:
     """Whether the reply's own text asks the author for a new version of the series."""
-    return any(_RESPIN_RE.search(line) for line in _lines(body) if line)
+    for line in _lines(body):
+        for m in _RESPIN_RE.finditer(line):
+            if not _NOT_ASKED_RE.search(line, max(0, m.start() - 20), m.end()):
+                return True
+    return False
