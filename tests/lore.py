@@ -71,6 +71,10 @@ class Lore:
     root: Path
     manifest: bool = False
     requests: list[str] = field(default_factory=list)
+    layout: str = "lore"
+    """"lore" serves epoch N at /LIST/N; "grokmirror" at /LIST/git/N.git only."""
+    broken: set[int] = field(default_factory=set)
+    """Epochs whose git requests fail (500), as a server falling over mid-clone."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -95,9 +99,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(200, {}, gzip.compress(json.dumps(manifest).encode()))
         if self.lore.manifest and url.path == "/LIST/_/text/config/raw":
             return self._reply(200, {"Content-Type": "text/plain"}, INBOX_CONFIG)
-        m = re.match(r"^/LIST/(\d+)(/.*)$", url.path)
+        pattern = r"^/LIST/git/(\d+)\.git(/.*)$" if self.lore.layout == "grokmirror" else \
+            r"^/LIST/(\d+)(/.*)$"
+        m = re.match(pattern, url.path)
         if not m:
             return self._reply(404, {}, b"not found\n")
+        if int(m[1]) in self.lore.broken:
+            return self._reply(500, {}, b"server error\n")
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         env = {
             "PATH": os.environ["PATH"],

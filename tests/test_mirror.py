@@ -122,7 +122,7 @@ def test_url_that_is_not_an_archive(lore: Lore, tmp_path: Path) -> None:
     assert "\n" not in str(exc.value)
     assert not dest.exists()
     with pytest.raises(ArchiveError, match="not an http"):
-        mirror(str(lore.root), dest)
+        mirror("ftp://127.0.0.1/LIST", dest)
 
 
 def test_mirror_refuses_a_non_empty_folder(lore: Lore, tmp_path: Path) -> None:
@@ -155,7 +155,7 @@ def test_cli_mirror_and_update(lore: Lore, tmp_path: Path) -> None:
     assert result.output.splitlines() == [
         f"epoch 0: cloned {tips[0][:12]}",
         f"epoch 1: cloned {tips[1][:12]}",
-        f"mirrored 2 epochs of {lore.url} into {dest}",
+        f"mirrored 2 epochs of {lore.url} into {dest}: 7 messages",
     ]
     new1 = add_messages(lore.root / "git" / "1.git", [8], parent=tips[1])
     tip2 = git_out(new_epoch(lore.root, 2, [9]), "rev-parse", "HEAD")
@@ -167,15 +167,18 @@ def test_cli_mirror_and_update(lore: Lore, tmp_path: Path) -> None:
         f"epoch 0: unchanged {tips[0][:12]}",
         f"epoch 1: updated {tips[1][:12]}..{new1[:12]}",
         f"epoch 2: cloned {tip2[:12]}",
-        f"updated {dest} from {lore.url}: 1 cloned, 1 updated, 1 unchanged",
+        f"updated {dest} from {lore.url}: 1 cloned, 1 updated, 1 unchanged; "
+        "2 messages arrived",  # message 8 in epoch 1, message 9 in the new epoch 2
     ]
     first = git_out(lore.root / "git" / "1.git", "rev-list", "--max-parents=0", "HEAD")
     rewritten = add_messages(lore.root / "git" / "1.git", [6], parent=first)
 
     result = runner.invoke(cli, ["mirror", "--update", str(dest)])
 
+    # The range to paste into digest; git's new1..rewritten is the one commit added.
     assert result.output.splitlines()[1] == (
-        f"epoch 1: updated {new1[:12]}...{rewritten[:12]} (forced)")
+        f"epoch 1: updated {new1[:12]}..{rewritten[:12]} (forced)")
+    assert result.output.splitlines()[-1].endswith("; 1 message arrived")
 
 
 def test_cli_errors(tmp_path: Path) -> None:
@@ -189,3 +192,52 @@ def test_cli_errors(tmp_path: Path) -> None:
                  ["mirror", "--update", "https://lore.kernel.org/x", str(tmp_path)]):
         result = runner.invoke(cli, args)
         assert result.exit_code == 2, result.output
+
+
+# --- every layout public-inbox-clone handles; failed clones ----------------------------
+
+def test_grokmirror_layout_from_its_manifest(lore: Lore, tmp_path: Path) -> None:
+    lore.manifest, lore.layout = True, "grokmirror"  # epochs only at URL/git/N.git
+    dest = tmp_path / "mirror"
+    result = CliRunner().invoke(cli, ["mirror", lore.url, str(dest)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        f"mirrored 2 epochs of {lore.url} into {dest}: 7 messages")
+    assert git_out(dest / "git" / "1.git", "config", "remote.origin.url") == (
+        f"{lore.url}/git/1.git")
+    tip = add_messages(lore.root / "git" / "1.git", [8],
+                       parent=git_out(lore.root / "git" / "1.git", "rev-parse", "HEAD"))
+    result = CliRunner().invoke(cli, ["mirror", "--update", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1].endswith(f"..{tip[:12]}")
+    assert result.output.splitlines()[-1] == (
+        f"updated {dest} from {lore.url}: 1 updated, 1 unchanged; 1 message arrived")
+
+
+def test_grokmirror_layout_without_a_manifest_is_probed(lore: Lore, tmp_path: Path) -> None:
+    lore.layout = "grokmirror"
+    paths = mirror(lore.url, tmp_path / "mirror")
+    assert [count(p) for p in paths] == [3, 4]
+
+
+def test_local_inbox_folder(lore: Lore, tmp_path: Path) -> None:
+    dest = tmp_path / "mirror"
+    result = CliRunner().invoke(cli, ["mirror", str(lore.root), str(dest)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        f"mirrored 2 epochs of {lore.root} into {dest}: 7 messages")
+    new_epoch(lore.root, 2, [8, 9])
+    result = CliRunner().invoke(cli, ["mirror", "--update", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        f"updated {dest} from {lore.root}: 1 cloned, 2 unchanged; 2 messages arrived")
+
+
+def test_failed_clone_leaves_nothing_and_a_retry_works(lore: Lore, tmp_path: Path) -> None:
+    lore.manifest, lore.broken = True, {1}
+    dest = tmp_path / "mirror"
+    with pytest.raises(ArchiveError, match="git clone"):
+        mirror(lore.url, dest)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["server"]  # no mirror, no partial
+    lore.broken = set()
+    assert [count(p) for p in mirror(lore.url, dest)] == [3, 4]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -64,7 +66,9 @@ def test_update_twice_in_a_row_writes_once(demo_config: Path, tmp_path: Path) ->
             in text.splitlines())
     second = run(demo_config)
     assert second.exit_code == 0
-    assert second.stderr.splitlines() == ["demo: no new messages"]
+    (line,) = second.stderr.splitlines()  # a log line: UTC time, then the list's key
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ listdigest: demo: no new messages",
+                        line), line
     assert len(list((tmp_path / "out" / "demo").iterdir())) == 2
 
 
@@ -76,7 +80,7 @@ def test_update_publishes_only_the_new_messages(demo_config: Path, tmp_path: Pat
     result = run(demo_config)
     assert result.exit_code == 0, result.output
     assert "demo: indexed 2 new commits" in result.stderr
-    assert ("listdigest: Demo: 2 commits: 2 messages (2 patch emails, 0 replies, 0 other,"
+    assert ("listdigest: demo: 2 commits: 2 messages (2 patch emails, 0 replies, 0 other,"
             " 0 duplicates), 0 skipped") in result.stderr
     out = tmp_path / "out" / "demo"
     latest = json.loads(next(out.glob(f"*-{new[-1][:9]}.json")).read_text())
@@ -89,13 +93,15 @@ def test_update_publishes_only_the_new_messages(demo_config: Path, tmp_path: Pat
 
 def test_interrupted_update_loses_nothing(demo_config: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "demo").write_text("a file where the list's folder should be")
+    tip = git_out(tmp_path / "demo" / "git" / "0.git", "rev-parse", "HEAD")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    blocker = out / "demo" / f"demo-{stamp}-{tip[:9]}.json"
+    blocker.mkdir(parents=True)  # a folder where the JSON digest should go
     failed = run(demo_config)
     assert failed.exit_code == 1
-    assert failed.stderr.splitlines()[-1].startswith(
-        f"listdigest: error: demo: cannot write {out}/demo/demo-")
-    (out / "demo").unlink()  # the trouble is fixed: the same digest is written now
+    assert failed.stderr.splitlines()[-1].endswith(
+        f"listdigest: error: demo: cannot write {blocker}: Is a directory")
+    blocker.rmdir()  # the trouble is fixed: the same digest is written now
     again = run(demo_config)
     assert again.exit_code == 0
     text = next((out / "demo").glob("*.txt")).read_text()
@@ -151,3 +157,97 @@ def test_missing_config_and_unknown_list(demo_config: Path, tmp_path: Path) -> N
     unknown = run(demo_config, "kvm")
     assert unknown.stderr == "listdigest: error: no list 'kvm' in the config\n"
     assert not os.path.exists(tmp_path / "out")
+
+
+def test_two_configs_following_one_archive_each_get_every_digest(tmp_path: Path) -> None:
+    inbox = build_archive(tmp_path / "demo", demo_messages())
+    configs = [write_config(tmp_path / name, f"""
+output = "{tmp_path}/{name}"
+[lists.demo]
+archive = "{inbox}"
+db = "{tmp_path}/shared.sqlite"
+since = "2025-03-01"
+""") for name in ("a", "b") if (tmp_path / name).mkdir() is None]
+    for config in configs:
+        assert run(config).exit_code == 0
+    new = append_messages(inbox, [patch(1)])
+    for config in configs:  # each config's position is its own: both see the new patch
+        result = run(config)
+        assert result.exit_code == 0, result.output
+        assert "demo: 1 commit: 1 message (1 patch email, 0 replies" in result.stderr
+    for name in ("a", "b"):
+        assert len(list((tmp_path / name / "demo").glob(f"*-{new[0][:9]}.txt"))) == 1
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("output = true\n[lists.a]\narchive = '.'\n",
+     "the top level: output must be a non-empty string, not true"),
+    ("output = 'o'\n[lists.a]\narchive = '.'\nname = 3\n",
+     "[lists.a]: name must be a non-empty string, not 3"),
+    ("output = 'o'\n[lists.a]\narchive = '.'\nsince = 'yesterdy'\n",
+     "[lists.a]: since: invalid date: 'yesterdy'"),
+    ("output = 'o'\n[lists.a]\nurl = 'ftp://lore.kernel.org/kvm'\n",
+     "[lists.a]: url must be an http(s) address, not 'ftp://lore.kernel.org/kvm'"),
+    ("output = 'o'\nlink_base = 'lore.kernel.org/r'\n[lists.a]\narchive = '.'\n",
+     "[lists.a]: link_base must be an http:// or https:// address"),
+    ("output = 'o'\n[lists.a]\narchive = 'gone'\n",
+     "[lists.a]: archive gone does not exist (and no url to mirror it from)"),
+])
+def test_config_values_are_checked_by_type(tmp_path: Path, body: str, message: str) -> None:
+    result = run(write_config(tmp_path, body))
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"listdigest: error: {tmp_path}/lists.toml: {message}")
+    assert not (tmp_path / "True").exists()
+
+
+def test_whole_config_is_checked_before_any_work(demo_config: Path, tmp_path: Path) -> None:
+    demo_config.write_text(demo_config.read_text() + "\n[lists.later]\narchive = 'x'\ntop = 0\n")
+    result = run(demo_config)
+    assert result.exit_code == 1
+    assert result.stderr == (f"listdigest: error: {demo_config}: [lists.later]: top must be "
+                             "a positive whole number\n")
+    assert not (tmp_path / "out").exists()  # the good list before it was not run either
+
+
+def test_no_digest_for_a_range_without_messages_unless_asked(demo_config: Path,
+                                                            tmp_path: Path) -> None:
+    demo_config.write_text(demo_config.read_text().replace('since = "2025-03-01"',
+                                                           'since = "2025-04-01"'))
+    result = run(demo_config)
+    assert result.exit_code == 0, result.output
+    assert "demo: no message in 2025-04-01.." in result.stderr
+    assert not (tmp_path / "out" / "demo").exists()
+    new = append_messages(tmp_path / "demo", [patch(1)])  # the position moved to the tip
+    result = CliRunner().invoke(cli, ["update", "--config", str(demo_config), "--write-empty"])
+    assert "demo: 1 commit: 1 message" in result.stderr
+    assert len(list((tmp_path / "out" / "demo").glob(f"*-{new[0][:9]}.txt"))) == 1
+
+
+def test_write_empty_writes_the_empty_digest(demo_config: Path, tmp_path: Path) -> None:
+    demo_config.write_text(demo_config.read_text().replace('since = "2025-03-01"',
+                                                           'since = "2025-04-01"'))
+    result = CliRunner().invoke(cli, ["update", "--config", str(demo_config), "--write-empty"])
+    assert result.exit_code == 0, result.output
+    (text,) = (tmp_path / "out" / "demo").glob("*.txt")
+    assert text.read_text().splitlines()[0].startswith("From 2025-04-01 to ")
+
+
+def test_url_that_differs_from_the_mirror_origin_is_reported(lore: Lore, tmp_path: Path) -> None:
+    body = f"""
+output = "{tmp_path}/out"
+[lists.test]
+url = "URL"
+archive = "{tmp_path}/mirror"
+db = "{tmp_path}/test.sqlite"
+since = "2000-01-01"
+"""
+    config = write_config(tmp_path, body.replace("URL", lore.url))
+    assert run(config).exit_code == 0
+    config.write_text(body.replace("URL", "https://lore.example.org/other"))
+    result = run(config)
+    assert result.exit_code == 0, result.output
+    assert (f"listdigest: warning: test: url https://lore.example.org/other differs from the "
+            f"origin of the mirror in {tmp_path}/mirror ({lore.url}); fetching from the origin"
+            ) in result.stderr
+    assert "test: fetched " + lore.url in result.stderr

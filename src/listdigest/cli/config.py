@@ -34,8 +34,9 @@ from pathlib import Path
 
 import platformdirs
 
-from listdigest.cli.options import FORMATS
+from listdigest.cli.options import FORMATS, check_link_base
 from listdigest.errors import ListdigestError
+from listdigest.sources.dates import parse_when
 
 _TOP_KEYS = {"output", "formats", "top", "link_base", "lists", "mail", "feed_entries"}
 _LIST_KEYS = {"name", "url", "archive", "output", "formats", "top", "since", "db", "link_base",
@@ -113,9 +114,19 @@ def _list_config(path: Path, key: str, defaults: dict[str, object],
     def get(name: str, default: object = None) -> object:
         return table.get(name, defaults.get(name, default))
 
+    for name in ("name", "url", "archive", "output", "since", "db", "link_base"):
+        for level, value in ((where, table.get(name)), (f"{path}: the top level",
+                                                        defaults.get(name))):
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                shown = str(value).lower() if isinstance(value, bool) else repr(value)
+                raise ListdigestError(f"{level}: {name} must be a non-empty string, "
+                                      f"not {shown}")
     url, archive = table.get("url"), table.get("archive")
     if archive is None and url is None:
         raise ListdigestError(f"{where} needs an archive folder or a url")
+    if isinstance(url, str) and not url.startswith(("https://", "http://")):
+        raise ListdigestError(f"{where}: url must be an http(s) address, not {url!r}")
+
     formats = get("formats", ["text"])
     if (not isinstance(formats, list) or not formats
             or any(f not in FORMATS for f in formats) or len(set(formats)) != len(formats)):
@@ -132,9 +143,24 @@ def _list_config(path: Path, key: str, defaults: dict[str, object],
         output = _path(defaults["output"]) / key
     else:
         raise ListdigestError(f"{where} needs an output folder (output = \"…\")")
+    if output.exists() and not output.is_dir():
+        raise ListdigestError(f"{where}: output {output} is not a folder")
     since, db, link_base = table.get("since"), table.get("db"), get("link_base")
-    if link_base and not str(link_base).startswith(("https://", "http://")):
-        raise ListdigestError(f"{where}: link_base must be an http:// or https:// address")
+    if since is not None:
+        try:
+            parse_when(str(since))
+        except ListdigestError as exc:
+            raise ListdigestError(f"{where}: since: {exc}") from None
+    if url is None and not _path(archive).exists():
+        raise ListdigestError(f"{where}: archive {archive} does not exist (and no url to "
+                              "mirror it from)")
+    if db is not None and _path(db).is_dir():
+        raise ListdigestError(f"{where}: db {db} is a folder, not an index file")
+    try:
+        link_base = check_link_base(str(link_base) if link_base else None)
+    except ListdigestError:
+        raise ListdigestError(f"{where}: link_base must be an http:// or https:// address"
+                              ) from None
     return ListConfig(
         key=key,
         name=str(table.get("name", key)),
@@ -146,7 +172,7 @@ def _list_config(path: Path, key: str, defaults: dict[str, object],
         top=top,
         since=str(since) if since else None,
         db=_path(db) if db else None,
-        link_base=str(link_base) if link_base else None,
+        link_base=link_base,
         mail=_mail_config(where, key, defaults.get("mail"), table.get("mail")),
         feed_entries=feed_entries,
     )

@@ -7,12 +7,17 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 
 from listdigest.cli.index_cmd import current_index
-from listdigest.cli.options import RANGE_HELP, envelope, mail_options, range_options
+from listdigest.cli.options import (
+    RANGE_HELP,
+    check_link_base,
+    envelope,
+    mail_options,
+    range_options,
+)
 from listdigest.cli.say import detail, note
 from listdigest.digest import (
     Accounting,
@@ -53,7 +58,7 @@ def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
 def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
                  rev_to: str | None, since: str | None, until: str | None,
                  name: str | None, top: int, show_all: bool, check: bool = True,
-                 history: bool = True, wait_days: int = 7) -> Digest:
+                 history: bool = True, wait_days: int = 7, label: str | None = None) -> Digest:
     """The digest of a range read from an open, current index or (``idx`` None) from git;
     the account goes to stderr. ``check``: a date range wholly outside the archive is an
     error (``update`` passes False: a quiet week is no error). With an index and
@@ -63,7 +68,7 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
     if check:
         check_inside(archive, sel)
     name = name or default_list_name(archive, sel.messages)
-    report(sel.accounting, name)
+    report(sel.accounting, label or name)
     use = idx if history else None
     d = build_digest(archive, sel.messages, sel.accounting, list_name=name,
                      start=sel.start, end=sel.end, by_date=sel.by_date, top=top,
@@ -171,20 +176,4 @@ def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | 
     else:
         write_output(render(d, fmt, envelope(mail_from, mail_to, in_reply_to, mail_html)),
                      output)
-
-
-def check_link_base(link_base: str | None) -> str | None:
-    """A link base is a web address (pages link every message to it), normalized so
-    that a Message-ID can follow it: ``https://lore.kernel.org/r`` gives
-    ``https://lore.kernel.org/r/``."""
-    if not link_base:
-        return None
-    parts = urlsplit(link_base.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ListdigestError(f"link base {link_base!r} is no http:// or https:// address")
-    if parts.query or parts.fragment:
-        raise ListdigestError(f"link base {link_base!r} has a query or fragment: a "
-                              "Message-ID could not follow it")
-    path = parts.path if parts.path.endswith("/") else parts.path + "/"
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, "", ""))
 

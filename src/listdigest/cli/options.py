@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 
+from listdigest.errors import ListdigestError
 from listdigest.render.email_message import DEFAULT_FROM, DEFAULT_TO, Envelope
 from listdigest.sources.archive import parse_range
 
@@ -90,3 +92,19 @@ def envelope(mail_from: str | None, mail_to: tuple[str, ...], in_reply_to: tuple
     """The envelope of ``--format email`` from the mail options."""
     return Envelope(sender=mail_from or DEFAULT_FROM, to=mail_to or (DEFAULT_TO,),
                     references=in_reply_to, html=mail_html)
+
+
+def check_link_base(link_base: str | None) -> str | None:
+    """A link base is a web address (pages link every message to it), normalized so
+    that a Message-ID can follow it: ``https://lore.kernel.org/r`` gives
+    ``https://lore.kernel.org/r/``."""
+    if not link_base:
+        return None
+    parts = urlsplit(link_base.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ListdigestError(f"link base {link_base!r} is no http:// or https:// address")
+    if parts.query or parts.fragment:
+        raise ListdigestError(f"link base {link_base!r} has a query or fragment: a "
+                              "Message-ID could not follow it")
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, "", ""))

@@ -15,6 +15,7 @@ import click
 
 QUIET, NORMAL, VERBOSE = -1, 0, 1
 _KEY = "listdigest.verbosity"
+_STAMP = "listdigest.stamp"
 
 
 def verbosity() -> int:
@@ -23,17 +24,33 @@ def verbosity() -> int:
     return int(ctx.find_root().meta.get(_KEY, NORMAL)) if ctx else NORMAL
 
 
-def note(text: str, *, stamp: bool = False) -> None:
-    """A line of the default output on stderr (not with -q). ``stamp`` starts it with
-    the time, for logs (``update`` under cron)."""
+def stamp_lines() -> None:
+    """From now on, start every line with the time: ``update`` writes a log."""
+    ctx = click.get_current_context(silent=True)
+    if ctx:
+        ctx.find_root().meta[_STAMP] = True
+
+
+def note(text: str) -> None:
+    """A line of the default output on stderr (not with -q)."""
     if verbosity() >= NORMAL:
-        click.echo(_line(text, stamp), err=True)
+        click.echo(_line(text), err=True)
 
 
 def detail(text: str) -> None:
     """A line shown only with -v."""
     if verbosity() >= VERBOSE:
-        click.echo(_line(text, False), err=True)
+        click.echo(_line(text), err=True)
+
+
+def warn(text: str) -> None:
+    """Something the user should fix, said even with -q."""
+    click.echo(_line(f"warning: {text}"), err=True)
+
+
+def error(text: str) -> None:
+    """An error that does not end the run (one list of ``update``)."""
+    click.echo(_line(f"error: {text}"), err=True)
 
 
 def out(text: str) -> None:
@@ -47,8 +64,9 @@ def on_terminal() -> bool:
     return sys.stderr.isatty() and verbosity() >= NORMAL
 
 
-def _line(text: str, stamp: bool) -> str:
-    if stamp:
+def _line(text: str) -> str:
+    ctx = click.get_current_context(silent=True)
+    if ctx and ctx.find_root().meta.get(_STAMP):
         return f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} listdigest: {text}"
     return f"listdigest: {text}"
 
@@ -68,7 +86,8 @@ def add_verbosity(command: click.Command) -> click.Command:
     if not any(p.name == "quiet" for p in command.params):
         command.params += [
             click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, is_eager=True,
-                         callback=_set(QUIET), help="Say nothing but errors (for cron)."),
+                         callback=_set(QUIET),
+                         help="Say nothing but errors and warnings (for cron)."),
             click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, is_eager=True,
                          callback=_set(VERBOSE),
                          help="Name every skipped commit and duplicate message."),

@@ -21,6 +21,7 @@ import click
 from listdigest.cli.config import ListConfig, default_config_path, load_config
 from listdigest.cli.digest_cmd import digest_range, render, write_output
 from listdigest.cli.index_cmd import refresh
+from listdigest.cli.say import error, note, stamp_lines, warn
 from listdigest.cli.send import send
 from listdigest.errors import ListdigestError
 from listdigest.index import Index, open_index
@@ -42,7 +43,14 @@ _SUFFIX = {"text": "txt", "json": "json", "markdown": "md", "html": "html", "ema
 
 
 def position_key(cfg: ListConfig) -> str:
-    """The state key under which a list's last published position is kept."""
+    """The state key of a list's last published position. It belongs to the entry's
+    output folder: two configs following one archive into two folders each get every
+    digest."""
+    return f"update:{cfg.key}:{cfg.output.resolve()}"
+
+
+def _legacy_key(cfg: ListConfig) -> str:
+    """The key of earlier versions (one position per list key), still read once."""
     return f"update:{cfg.key}"
 
 
@@ -53,20 +61,38 @@ def fetch(cfg: ListConfig) -> None:
     if (cfg.archive / "git").is_dir():
         result = mirroring.update(cfg.archive)
         changed = sum(e.status != "unchanged" for e in result.epochs)
-        click.echo(f"{cfg.key}: fetched {cfg.url} ({changed} epochs changed)", err=True)
+        note(f"{cfg.key}: fetched {result.url} ({changed} epoch"
+             f"{'' if changed == 1 else 's'} changed, {result.arrived} new messages)")
     else:
         mirroring.mirror(cfg.url, cfg.archive)
-        click.echo(f"{cfg.key}: mirrored {cfg.url} into {cfg.archive}", err=True)
+        note(f"{cfg.key}: mirrored {cfg.url} into {cfg.archive}")
 
 
-def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime) -> list[Path]:
+def check_origins(lists: list[ListConfig]) -> None:
+    """Say when a list's url is not where its mirror fetches from (the mirror's origin
+    wins: it is what was cloned)."""
+    for cfg in lists:
+        if cfg.url is None or not (cfg.archive / "git").is_dir():
+            continue
+        try:
+            origin = mirroring.origin_url(cfg.archive)
+        except ListdigestError:
+            continue  # not a mirror: the fetch will say so
+        if origin.rstrip("/") != cfg.url.rstrip("/"):
+            warn(f"{cfg.key}: url {cfg.url} differs from the origin of the mirror in "
+                 f"{cfg.archive} ({origin}); fetching from the origin")
+
+
+def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime,
+            write_empty: bool = False) -> list[Path]:
     """Write the digest of everything after the recorded position, and mail it when the
-    config says so; returns the files."""
+    config says so; returns the files. A range without a message gives no digest
+    unless ``write_empty`` (its position moves all the same)."""
     tip = _newest_commit(archive)
-    saved = idx.get_state(position_key(cfg))
+    saved = idx.get_state(position_key(cfg)) or idx.get_state(_legacy_key(cfg))
     position = json.loads(saved) if saved else {}
     if tip is None or position.get("commit") == tip:
-        click.echo(f"{cfg.key}: no new messages", err=True)
+        note(f"{cfg.key}: no new messages")
         return []
     if saved:  # after the recorded commit, up to the tip
         start, end, since = _still_there(archive, position), tip, None
@@ -74,8 +100,13 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime) -> lis
         start = end = None
         since = cfg.since or (now - timedelta(days=FIRST_RUN_DAYS)).date().isoformat()
     d = digest_range(archive, idx, rev_from=start, rev_to=end, since=since, until=None,
-                     name=cfg.name, top=cfg.top, show_all=False, check=False)
+                     name=cfg.name, top=cfg.top, show_all=False, check=False, label=cfg.key)
     d.link_base = cfg.link_base
+    if d.accounting.messages == 0 and not write_empty:
+        note(f"{cfg.key}: no message in {start[:9] if start else since}..{tip[:9]}; "
+             "no digest written (--write-empty writes one)")
+        _move(cfg, archive, idx, tip, [str(t) for t in position.get("thread", [])])
+        return []
     first = (start or "")[:9] or since or "start"  # how ids name the start of this digest
     thread = [str(t) for t in position.get("thread", [])]  # Message-IDs of earlier digests
     msg = None
@@ -103,12 +134,16 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime) -> lis
         written.append(path)
     if cfg.mail and msg:
         send(msg, cfg.mail)
-        click.echo(f"{cfg.key}: mailed {msg['Subject']} to {', '.join(cfg.mail.to)}", err=True)
+        note(f"{cfg.key}: mailed {msg['Subject']} to {', '.join(cfg.mail.to)}")
     # Only now, with every file in place and the mail accepted, does the position move.
-    tip_time = archive.commit_time(tip)
-    idx.set_state(position_key(cfg),
-                  json.dumps({"commit": tip, "time": tip_time, "thread": thread}))
+    _move(cfg, archive, idx, tip, thread)
     return written
+
+
+def _move(cfg: ListConfig, archive: Archive, idx: Index, tip: str, thread: list[str]) -> None:
+    """Record ``tip`` as the list's position (with the Message-IDs of its digest mails)."""
+    idx.set_state(position_key(cfg), json.dumps(
+        {"commit": tip, "time": archive.commit_time(tip), "thread": thread}))
 
 
 def _newest_commit(archive: Archive) -> str | None:
@@ -135,15 +170,16 @@ def _still_there(archive: Archive, saved: dict[str, object]) -> str | None:
     return before
 
 
-def update_list(cfg: ListConfig, now: datetime) -> list[Path]:
+def update_list(cfg: ListConfig, now: datetime, write_empty: bool = False) -> list[Path]:
     """Mirror, index and publish one list."""
     fetch(cfg)
     archive = Archive.open(cfg.archive)
     with open_index(archive, cfg.db) as idx:
         result = refresh(idx, f"indexing {cfg.key}")
         if result.added:
-            click.echo(f"{cfg.key}: indexed {result.added} new commits", err=True)
-        return publish(cfg, archive, idx, now)
+            note(f"{cfg.key}: indexed {result.added} new commit"
+                 f"{'' if result.added == 1 else 's'}")
+        return publish(cfg, archive, idx, now, write_empty)
 
 
 EXAMPLES = """\b
@@ -174,13 +210,17 @@ The config (TOML):
               help=f"The lists to follow (default: {default_config_path()}).")
 @click.option("--db", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path),
               help="The index to use, instead of the config's (with one LIST only).")
-def update(names: tuple[str, ...], config_path: Path | None, db: Path | None) -> None:
+@click.option("--write-empty", is_flag=True,
+              help="Write a digest even when nothing new holds a message.")
+def update(names: tuple[str, ...], config_path: Path | None, db: Path | None,
+           write_empty: bool) -> None:
     """Write a digest of everything new on each followed list since the last update.
 
     Lists are read from a TOML file (its keys below); give LIST names to update
     only those. Each list is mirrored (when it has a url), indexed, and digested
     from the position of its previous update; a first run covers the last week.
     """
+    stamp_lines()
     lists = load_config(config_path or default_config_path())
     if unknown := sorted(set(names) - {c.key for c in lists}):
         raise ListdigestError(f"no list {unknown[0]!r} in the config")
@@ -188,16 +228,16 @@ def update(names: tuple[str, ...], config_path: Path | None, db: Path | None) ->
         if len(names) != 1:
             raise ListdigestError("--db needs exactly one LIST (an index is per archive)")
         lists = [replace(c, db=db) for c in lists]
+    lists = [c for c in lists if not names or c.key in names]
+    check_origins(lists)
     now = datetime.now(UTC)
     failed = 0
     for cfg in lists:
-        if names and cfg.key not in names:
-            continue
         try:
-            for path in update_list(cfg, now):
-                click.echo(f"{cfg.key}: wrote {path}", err=True)
+            for path in update_list(cfg, now, write_empty):
+                note(f"{cfg.key}: wrote {path}")
         except ListdigestError as exc:  # one list's trouble does not stop the others
-            click.echo(f"listdigest: error: {cfg.key}: {exc}", err=True)
+            error(f"{cfg.key}: {exc}")
             failed += 1
     if failed:
         raise click.exceptions.Exit(1)

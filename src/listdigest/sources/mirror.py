@@ -1,10 +1,13 @@
-"""Clone a lore-style public-inbox v2 archive over HTTP(S), and keep the clone up to date.
+"""Clone a public-inbox v2 archive, and keep the clone up to date.
 
-Lore serves epoch N of a list at ``URL/N``. Like public-inbox-clone, the epochs are found
-from ``URL/manifest.js.gz`` (a gzip'd grokmirror manifest whose keys look like
-``/kvm/git/0.git``) and, for servers without one, by probing ``URL/0``, ``URL/1``, … until
-one is not a git repository. Each epoch is a ``git clone --mirror`` whose remote "origin"
-keeps its URL, so updating needs nothing but the folder.
+The layouts public-inbox-clone handles are accepted: lore serves epoch N of a list at
+``URL/N``; a grokmirror server at ``URL/git/N.git``, the path its ``manifest.js.gz``
+names (keys such as ``/kvm/git/0.git``); a local inbox folder holds ``git/N.git``. Like
+public-inbox-clone, the epochs are found from ``URL/manifest.js.gz`` and, for servers
+without one, by probing ``URL/0``, ``URL/1``, … (or ``URL/git/0.git``, …) until one is
+not a git repository. Each epoch is a ``git clone --mirror`` whose remote "origin" keeps
+its URL, so updating needs nothing but the folder. A clone is built beside its folder
+and moved into place only when every epoch arrived: a failed clone leaves nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 import gzip
 import http.client
 import json
+import os
 import re
+import shutil
 import subprocess
 import urllib.error
 import urllib.request
@@ -28,6 +33,8 @@ from listdigest.sources.archive import GIT_ENV, Archive, Epoch, git, is_ancestor
 #: Network git calls may only speak HTTP(S): a URL is user input, and lore serves nothing else.
 _NET = ("-c", "protocol.allow=never",
         "-c", "protocol.http.allow=always", "-c", "protocol.https.allow=always")
+#: A local source (an inbox folder) is cloned over git's file transport, and only it.
+_LOCAL = ("-c", "protocol.allow=never", "-c", "protocol.file.allow=always")
 _MANIFEST_KEY_RE = re.compile(r"^(?P<inbox>(?:/[^/]+)*)/git/(?P<n>\d+)\.git$")
 # An epoch's origin: lore's ``URL/N`` or the manifest's ``URL/git/N.git`` (public-inbox-clone).
 _ORIGIN_RE = re.compile(r"^(?P<base>.+?)(?:/git/\d+\.git|/\d+)/?$")
@@ -63,30 +70,87 @@ class MirrorUpdate:
     url: str
     epochs: tuple[EpochChange, ...]
 
+    @property
+    def arrived(self) -> int:
+        """Messages (commits) the mirror gained."""
+        return sum(count_commits(e.path, e.old, e.new) for e in self.epochs)
+
+
+def count_commits(repo: Path, old: str | None, new: str | None) -> int:
+    """Commits of ``new`` not in ``old`` (all of them when ``old`` is None or gone)."""
+    if new is None or old == new:
+        return 0
+    kept = old is not None and subprocess.run(
+        ["git", "--git-dir", str(repo), "cat-file", "-e", f"{old}^{{commit}}"],
+        capture_output=True, env=GIT_ENV, check=False).returncode == 0
+    spec = [f"{old}..{new}"] if kept else [new]
+    return int(git(repo, "rev-list", "--count", *spec).decode().strip() or 0)
+
 
 def mirror(url: str, dest: Path, *, progress: bool = False) -> list[Path]:
-    """Clone every epoch of the v2 inbox at ``url`` into ``dest/git/N.git``; return their
-    paths. ``dest`` must be new or empty, so a slip cannot scatter epochs into a folder that
-    holds something else (an existing mirror is refreshed with :func:`update`)."""
-    url = _inbox_url(url)
+    """Clone every epoch of the v2 inbox at ``url`` (a lore or grokmirror URL, or a local
+    inbox folder) into ``dest/git/N.git``; return their paths. ``dest`` must be new or
+    empty, so a slip cannot scatter epochs into a folder that holds something else (an
+    existing mirror is refreshed with :func:`update`). The clone is built in a folder
+    beside ``dest`` and renamed into place at the end: a failure leaves nothing."""
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise ArchiveError(f"{dest} exists and is not empty (to refresh a mirror, update it)")
-    found = _fetch_manifest(url)
-    if found is not None:
-        manifest, entries = found
-        numbers = sorted(entries)
+    local = _local_source(url)
+    entries: dict[int, dict[str, Any]] = {}
+    if local is not None:
+        url, manifest = str(local), None
+        numbers = [e.number for e in Archive.open(local).epochs]
     else:
-        manifest, entries = None, {}
-        numbers, reason = _probe(url, 0)
-        if not numbers:
-            raise ArchiveError(
-                f"{url} is not a public-inbox v2 archive (no manifest.js.gz, "
-                f"and {url}/0 is not a git repository: {reason})"
-            )
-    dest.mkdir(parents=True, exist_ok=True)
-    paths = [_clone(url, n, dest, entries.get(n, {}), progress) for n in numbers]
-    _write_inbox_files(url, dest, entries, manifest)
-    return paths
+        url = _inbox_url(url)
+        found = _fetch_manifest(url)
+        if found is not None:
+            manifest, entries = found
+            numbers = sorted(entries)
+        else:
+            manifest = None
+            numbers, reason = _probe(url, 0)
+            if not numbers:
+                raise ArchiveError(
+                    f"{url} is not a public-inbox v2 archive (no manifest.js.gz, and neither "
+                    f"{url}/0 nor {url}/git/0.git is a git repository: {reason})"
+                )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    building = dest.parent / f".{dest.name}.partial-{os.getpid()}"
+    shutil.rmtree(building, ignore_errors=True)
+    try:
+        building.mkdir()
+        for n in numbers:
+            _clone(url, n, building, entries.get(n, {}), progress)
+        _write_inbox_files(url, building, entries, manifest)
+        if dest.exists():
+            dest.rmdir()  # empty, as checked
+        building.rename(dest)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return [dest / "git" / f"{n}.git" for n in numbers]
+
+
+def origin_url(dest: Path) -> str:
+    """The URL (or local folder) the mirror in ``dest`` fetches from."""
+    if not (dest / "git").is_dir():
+        raise ArchiveError(f"{dest} is not a mirror: it has no git/N.git epochs")
+    return _origin_base(Archive.open(dest).epochs[-1])
+
+
+def _local_source(url: str) -> Path | None:
+    """A local inbox folder given instead of a URL (``file://`` or a path), else None."""
+    if url.startswith("file://"):
+        url = url[len("file://"):]
+    elif "://" in url:
+        return None
+    path = Path(url).expanduser()
+    if not path.exists():
+        raise ArchiveError(f"no such archive: {path} (give an http(s) URL or an inbox folder)")
+    archive = Archive.open(path)
+    if archive.kind != "v2":
+        raise ArchiveError(f"{path} is not a public-inbox v2 inbox (git/N.git epochs)")
+    return path.resolve()
 
 
 def update(dest: Path, *, progress: bool = False) -> MirrorUpdate:
@@ -98,18 +162,20 @@ def update(dest: Path, *, progress: bool = False) -> MirrorUpdate:
     archive = Archive.open(dest)
     url = _origin_base(archive.epochs[-1])
     local = {epoch.number for epoch in archive.epochs}
-    found = _fetch_manifest(url)
-    if found is not None:
+    entries: dict[int, dict[str, Any]] = {}
+    manifest = None
+    if not url.startswith(("http://", "https://")):  # a local source: its epochs are folders
+        new = sorted({e.number for e in Archive.open(url).epochs} - local)
+    elif (found := _fetch_manifest(url)) is not None:
         manifest, entries = found
         new = sorted(set(entries) - local)
     else:
-        manifest, entries = None, {}
         new, _ = _probe(url, max(local) + 1)
     changes = []
     for epoch in archive.epochs:
         old = archive.head(epoch)
         _net_git(["--git-dir", str(epoch.path), "fetch"], ["--prune", "--force", "origin"],
-                 f"git fetch into {epoch.path}", progress)
+                 f"git fetch into {epoch.path}", progress, local=not url.startswith("http"))
         tip = archive.head(epoch)
         changes.append(EpochChange(epoch.number, epoch.path, old, tip,
                                    forced=_is_forced(epoch.path, old, tip)))
@@ -169,23 +235,46 @@ def _fetch_manifest(url: str) -> tuple[bytes, dict[int, dict[str, Any]]] | None:
 
 
 def _probe(url: str, start: int) -> tuple[list[int], str]:
-    """Epochs ``start``, ``start+1``, … that answer ``git ls-remote``, and why the next did
-    not: how public-inbox finds epochs on a server without a manifest."""
+    """Epochs ``start``, ``start+1``, … that answer ``git ls-remote`` (at ``URL/N`` or
+    ``URL/git/N.git``), and why the next did not: how public-inbox finds epochs on a
+    server without a manifest."""
     found: list[int] = []
     while True:
-        proc = subprocess.run(
-            ["git", *_NET, "ls-remote", f"{url}/{start + len(found)}"],
-            capture_output=True, env=GIT_ENV, check=False,
-        )
-        if proc.returncode != 0:
-            return found, _last_line(proc.stderr)
+        reason = ""
+        for candidate in _epoch_urls(url, start + len(found)):
+            proc = subprocess.run(["git", *_NET, "ls-remote", candidate],
+                                  capture_output=True, env=GIT_ENV, check=False)
+            if proc.returncode == 0:
+                break
+            reason = reason or _last_line(proc.stderr)
+        else:
+            return found, reason
         found.append(start + len(found))
 
 
+def _epoch_urls(url: str, n: int) -> list[str]:
+    """Where epoch N may be: a local folder's ``git/N.git``; lore's ``URL/N``, then
+    grokmirror's ``URL/git/N.git``."""
+    if not url.startswith(("http://", "https://")):
+        return [f"{url}/git/{n}.git"]
+    return [f"{url}/{n}", f"{url}/git/{n}.git"]
+
+
 def _clone(url: str, n: int, dest: Path, entry: dict[str, Any], progress: bool) -> Path:
-    """``git clone --mirror URL/N dest/git/N.git``; the clone's origin remembers the URL."""
+    """``git clone --mirror`` of epoch N into ``dest/git/N.git``, from the first place
+    that serves it; the clone's origin remembers that URL."""
     path = dest / "git" / f"{n}.git"
-    _net_git(["clone"], ["--mirror", f"{url}/{n}", str(path)], f"git clone {url}/{n}", progress)
+    local = not url.startswith(("http://", "https://"))
+    candidates = _epoch_urls(url, n)
+    for i, source in enumerate(candidates):
+        try:
+            _net_git(["clone"], ["--mirror", source, str(path)], f"git clone {source}",
+                     progress, local=local)
+            break
+        except ArchiveError:
+            shutil.rmtree(path, ignore_errors=True)
+            if i == len(candidates) - 1:
+                raise
     description = entry.get("description")
     if not isinstance(description, str) or not description.strip():
         description = f"mirror of {url}/{n}"
@@ -203,15 +292,19 @@ def _write_inbox_files(url: str, dest: Path, entries: dict[int, dict[str, Any]],
     (dest / "description").write_text((names[0] if names else f"mirror of {url}") + "\n")
     if manifest is not None:
         (dest / "manifest.js.gz").write_bytes(manifest)
+    if not url.startswith(("http://", "https://")):
+        return  # a local source: nothing to ask a server for
     config = _http_get(f"{url}/_/text/config/raw")
     if config is not None and config.lstrip().startswith(b"[publicinbox"):
         (dest / "inbox.config.example").write_bytes(config)
 
 
-def _net_git(command: list[str], args: list[str], what: str, progress: bool) -> None:
-    """Run a clone or fetch. With ``progress`` git draws its meter on our stderr; otherwise
-    its output is kept for the one-line error."""
-    cmd = ["git", *_NET, *command, "--progress" if progress else "--quiet", *args]
+def _net_git(command: list[str], args: list[str], what: str, progress: bool, *,
+             local: bool = False) -> None:
+    """Run a clone or fetch (``local``: from an inbox folder). With ``progress`` git draws
+    its meter on our stderr; otherwise its output is kept for the one-line error."""
+    cmd = ["git", *(_LOCAL if local else _NET), *command,
+           "--progress" if progress else "--quiet", *args]
     proc = subprocess.run(cmd, stdout=subprocess.DEVNULL,
                           stderr=None if progress else subprocess.PIPE, env=GIT_ENV, check=False)
     if proc.returncode != 0:
