@@ -25,6 +25,7 @@ from markdown_it import MarkdownIt
 
 from listdigest.cli import cli
 from listdigest.cli.digest_cmd import make_digest
+from listdigest.demo import build_archive
 from listdigest.digest import Accounting, Digest
 from listdigest.render.atom import render_atom
 from listdigest.render.email_message import Envelope, as_text, digest_email
@@ -221,8 +222,7 @@ def test_markdown_digest_read_back_with_markdown_it(may2020: Digest) -> None:
     assert len(fences) == 11
     # The 0/6 cover letter, as the text digest shows it.
     assert fences[0].content.startswith("With the development of arm gic architecture, ")
-    cover = may2020.entries[0][1]
-    assert fences[0].content == may2020.bodies[cover.blob].section.rstrip("\n") + "\n"
+    assert fences[0].content == may2020.body_text(*may2020.entries[0]) + "\n"
 
 
 def test_email_digest_read_back_with_the_email_package(may2020: Digest) -> None:
@@ -295,3 +295,43 @@ def test_stats_in_every_format_carry_the_weekly_totals(kvmarm: Path, fmt: str) -
                 for tr in tree.findall(".//h:tbody/h:tr", NS)][:4]
     assert [r[:3] for r in rows] == [["2020-W20", "7", "7"], ["2020-W21", "62", "20"],
                                      ["2020-W22", "30", "8"], ["total", "99", "35"]]
+
+
+def small_mail(subject: str, n: str, day: int, sender: str, reply_to: str = "",
+               body: str = "Text.\n") -> bytes:
+    refs = f"In-Reply-To: <{reply_to}>\nReferences: <{reply_to}>\n" if reply_to else ""
+    return (f"From: {sender}\nSubject: {subject}\nDate: Mon, {day} Mar 2025 10:00:00 +0000\n"
+            f"Message-ID: <{n}>\n{refs}List-Id: <w.lists.linux.dev>\n\n{body}").encode()
+
+
+def test_pages_show_states_reviewers_and_waiting_series(tmp_path: Path) -> None:
+    # A reviewed patch (Bob's Reviewed-by on the 4th), a patch without reply since the
+    # 3rd and a newest message on the 12th: the second waits for review (over 7 days).
+    diff = "Text.\n---\n w.c | 1 +\n\ndiff --git a/w.c b/w.c\n+x\n"
+    inbox = build_archive(tmp_path / "inbox", [
+        small_mail("[PATCH] widget: fix", "w1", 3, "Ann <ann@example.org>", body=diff),
+        small_mail("[PATCH] gadget: fix", "g1", 3, "Dee <dee@example.org>", body=diff),
+        small_mail("Re: [PATCH] widget: fix", "r1", 4, "Bob <bob@example.org>", "w1",
+                   "Reviewed-by: Bob Roe <bob@example.org>\n"),
+        small_mail("Re: hello", "h1", 12, "Eve <eve@example.org>"),
+    ])
+    args = ["digest", str(inbox), "--no-history"]
+    page = CliRunner().invoke(cli, [*args, "--format", "html"]).stdout
+    tree = parse_html(page)
+    series = tree.findall(".//h:section[@class='series']", NS)
+    assert [text_of(s.find("h:h3", NS)) for s in series] == [
+        "widget: fix reviewed", "gadget: fix waiting"]
+    assert text_of(series[0].find("h:div[@class='meta reviewers']", NS)) == (
+        "Reviewed-by: Bob Roe")
+    assert chart_bars(tree, "Series by state") == ["reviewed: 1", "waiting: 1"]
+    assert text_of(tree.find(".//h:h2[@id='waiting']", NS)) == "Waiting for review"
+    [li] = [x for x in tree.findall(".//h:li", NS) if "sent 2025-03-03" in text_of(x)]
+    assert text_of(li) == "gadget: fix \u2013 Dee <dee@example.org>, sent 2025-03-03"
+    assert li.find("h:a", NS).get("href") == "https://lore.kernel.org/r/g1"
+    md = CliRunner().invoke(cli, [*args, "--format", "markdown"]).stdout
+    tokens = MarkdownIt("commonmark").enable("table").parse(md)
+    texts = [inline_text(t) for t in tokens if t.type == "inline"]
+    assert "reviewed · single patch, 1 reply; reviewed" in texts
+    assert "Reviewed-by: Bob Roe" in texts
+    assert "Waiting for review" in texts
+    assert "gadget: fix — Dee <dee@example.org>, sent 2025-03-03" in texts

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from listdigest.render.safe import one_line
 
 _ROW = 22  # height of a horizontal bar's row
-_LABEL = 0.55  # share of a horizontal chart's width given to the labels
+_LABEL = 0.6  # share of a horizontal chart's width given to the labels
 
 
 def _text(value: object) -> Markup:
@@ -38,7 +38,7 @@ def bar_chart(rows: Sequence[tuple[str, int]], *, title: str, width: int = 480) 
         w = max(1, round(room * n / top)) if n else 0
         parts.append(
             f'<text x="{left - 6}" y="{y + 15}" text-anchor="end" class="label">'
-            f'{_text(_shorten(label, 40))}</text>'
+            f'{_text(_shorten(label, 38))}</text>'
             f'<rect class="bar" x="{left}" y="{y + 3}" width="{w}" height="{_ROW - 6}">'
             f'<title>{_text(label)}: {n}</title></rect>'
             f'<text x="{left + w + 4}" y="{y + 15}" class="value">{n}</text>')

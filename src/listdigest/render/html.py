@@ -10,8 +10,9 @@ from markupsafe import Markup
 
 from listdigest.digest import Digest
 from listdigest.mail.message import Message
+from listdigest.model.series import Series
 from listdigest.render.safe import clean
-from listdigest.render.text import author, missing, series_summary
+from listdigest.render.text import author, missing, reviewer_line, series_summary
 from listdigest.render.view import day, digest_charts, state_of, stats_charts
 from listdigest.stats.history import Statistics
 
@@ -38,13 +39,14 @@ def environment() -> jinja2.Environment:
 def digest_context(d: Digest, *, charts: bool = True) -> dict[str, object]:
     """What the digest templates (page and feed content) are given; feed readers drop
     SVG, so a feed's content goes without charts."""
-    def body(msg: Message) -> str:
-        b = d.bodies.get(msg.blob)
-        return b.section if b else "(message body could not be read)"
+    def body(s: Series, msg: Message) -> str:
+        text = d.body_text(s, msg)
+        return "(message body could not be read)" if text is None else text
 
     return {"d": d, "acc": d.accounting, "charts": digest_charts(d) if charts else None,
             "link": d.web_link, "author": author, "series_summary": series_summary,
-            "missing": missing, "state": state_of, "day": day, "body": body}
+            "missing": missing, "reviewers": reviewer_line, "state": state_of, "day": day,
+            "body": body}
 
 
 def render_html(d: Digest) -> str:

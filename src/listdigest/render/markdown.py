@@ -17,8 +17,9 @@ from markupsafe import Markup
 
 from listdigest.digest import Digest
 from listdigest.mail.message import Message
+from listdigest.model.series import Series
 from listdigest.render.safe import clean, one_line
-from listdigest.render.text import author, missing, series_summary
+from listdigest.render.text import author, missing, reviewer_line, series_summary
 from listdigest.render.view import day, state_of
 from listdigest.stats.history import Statistics
 
@@ -68,16 +69,20 @@ def linked(text: str, url: str | None) -> Markup:
 
 def render_markdown(d: Digest) -> str:
     """The digest as Markdown."""
-    def body(msg: Message) -> Markup:
-        b = d.bodies.get(msg.blob)
-        return fenced(b.section if b else "(message body could not be read)")
+    def body(s: Series, msg: Message) -> Markup:
+        text = d.body_text(s, msg)
+        return fenced("(message body could not be read)" if text is None else text)
 
     def link(msg: Message) -> Markup:
         return linked(msg.subject, d.web_link(msg))
 
+    def linked_title(s: Series) -> Markup:
+        return linked(s.title, d.web_link(s.messages[0]))
+
     return _environment().get_template("digest.md.j2").render(
-        d=d, acc=d.accounting, link=link, author=author, series_summary=series_summary,
-        missing=missing, state=state_of, day=day, body=body)
+        d=d, acc=d.accounting, link=link, linked_title=linked_title, author=author,
+        series_summary=series_summary, missing=missing, reviewers=reviewer_line,
+        state=state_of, day=day, body=body)
 
 
 def render_stats_markdown(s: Statistics) -> str:
