@@ -47,6 +47,19 @@ def kvmarm_db(kvmarm: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def leds_db(leds: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the whole linux-leds archive, built once for the session."""
+    from click.testing import CliRunner
+
+    from listdigest.cli import cli
+
+    db = tmp_path_factory.mktemp("leds") / "leds.sqlite"
+    result = CliRunner().invoke(cli, ["index", str(leds), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.fixture(scope="session")
 def corpus() -> Path:
     """Patchwork's test mail: odd, broken and threaded emails."""
     assert CORPUS.is_dir(), f"shared corpus missing: {CORPUS}"

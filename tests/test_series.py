@@ -128,8 +128,8 @@ def test_missing_never_names_a_number_of_the_thread() -> None:
 
 
 def raw(subject: str, n: str, day: int, *, sender: str = "Ann Dev <ann@example.org>",
-        reply_to: str = "", body: str = "Text.\n") -> bytes:
-    refs = f"In-Reply-To: <{reply_to}>\nReferences: <c0> <{reply_to}>\n" if reply_to else ""
+        reply_to: str = "", body: str = "Text.\n", root: str = "c0") -> bytes:
+    refs = f"In-Reply-To: <{reply_to}>\nReferences: <{root}> <{reply_to}>\n" if reply_to else ""
     return (f"From: {sender}\nSubject: {subject}\nDate: Mon, {day} Mar 2025 10:00:00 +0000\n"
             f"Message-ID: <{n}>\n{refs}\n{body}").encode()
 
@@ -187,3 +187,70 @@ def test_reviewers_state_waiting_and_cover_text(tmp_path: Path) -> None:
     assert [s["state"] for s in data["series"]] == ["reviewed", "waiting", "waiting"]
     wait_ten = CliRunner().invoke(cli, [*args, "--wait", "10"]).stdout
     assert "===== Waiting for review =====" not in wait_ten
+
+
+def leds_digest(leds: Path, db: Path, *args: str) -> tuple[list[str], dict]:  # type: ignore[type-arg]
+    from click.testing import CliRunner
+
+    from listdigest.cli import cli
+
+    base = ["digest", str(leds), "--db", str(db), *args]
+    text = CliRunner().invoke(cli, base).stdout.splitlines()
+    data = json.loads(CliRunner().invoke(cli, [*base, "--format", "json"]).stdout)
+    return text, data
+
+
+def test_applied_reply_after_the_range(leds: Path, leds_db: Path) -> None:
+    # Arnd Bergmann's patch of 2025-06-20; Randy Dunlap's Reviewed-by and Tested-by on
+    # the 25th; Lee Jones's b4 thank-you ("Applied, thanks!", commit c3c38e80…) on
+    # 2025-07-01, long after the one-day range.
+    title = "leds: tps6131x: add V4L2_FLASH_LED_CLASS dependency"
+    text, data = leds_digest(leds, leds_db, "--since", "2025-06-20", "--until", "2025-06-20")
+    assert f"{title} (single patch, 2 replies; applied)" in text
+    assert "  Reviewed-by: Randy Dunlap; Tested-by: Randy Dunlap" in text
+    (s,) = [s for s in data["series"] if s["title"] == title]
+    assert s["state"] == "applied"
+    assert s["applied"] == {
+        "by": "Lee Jones <lee@kernel.org>", "date": "2025-07-01T13:26:37Z",
+        "message_id": "175137639786.2318853.6677778376417525201.b4-ty@kernel.org",
+        "tree": None, "branch": None,
+        "patches": "all", "commits": ["c3c38e80016548685e439b23999b4f0bd0ad7e05"],
+        "queued": False}
+    assert s["reviewers"] == {"Reviewed-by": ["Randy Dunlap <rdunlap@infradead.org>"],
+                              "Tested-by": ["Randy Dunlap <rdunlap@infradead.org>"]}
+    text, _ = leds_digest(leds, leds_db, "--since", "2025-06-20", "--until", "2025-06-20",
+                          "--no-history")
+    assert f"{title} (single patch; waiting)" in text
+
+
+def test_false_applied_notes_leave_a_series_discussed(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from listdigest.cli import cli
+    from listdigest.demo import build_archive
+
+    inbox = build_archive(tmp_path / "inbox", [
+        raw("[PATCH 0/2] widget: speed up", "c0", 3, body=COVER),
+        raw("[PATCH 1/2] widget: one", "p1", 3, reply_to="c0", body=DIFF),
+        raw("[PATCH 2/2] widget: two", "p2", 3, reply_to="c0", body=DIFF),
+        # quoted, "applied on top of … this breaks", and the series' own sender
+        raw("Re: [PATCH 0/2] widget: speed up", "r1", 4, sender="Bob <bob@example.org>",
+            reply_to="c0", body="> Applied to widget-next, thanks!\n\nNot by me.\n"),
+        raw("Re: [PATCH 1/2] widget: one", "r2", 4, sender="Cy <cy@example.org>",
+            reply_to="p1", body="Applied on top of v6.14-rc1 and this breaks the build.\n"),
+        raw("Re: [PATCH 0/2] widget: speed up", "r3", 5, reply_to="c0",
+            body="Applied to my tree for testing, thanks.\n"),
+        # a real note for another posting: one patch of two
+        raw("[PATCH 0/2] gadget: fix", "g0", 6, body=COVER),
+        raw("[PATCH 1/2] gadget: one", "g1", 6, reply_to="g0", body=DIFF, root="g0"),
+        raw("[PATCH 2/2] gadget: two", "g2", 6, reply_to="g0", body=DIFF, root="g0"),
+        raw("Re: [PATCH 2/2] gadget: two", "q2", 7, sender="Max <max@example.org>",
+            reply_to="g2", body="Applied to widget-next, thanks!\n", root="g0"),
+    ])
+    data = json.loads(CliRunner().invoke(
+        cli, ["digest", str(inbox), "--no-history", "--format", "json"]).stdout)
+    widget, gadget = data["series"]
+    assert (widget["state"], widget["applied"]) == ("discussed", None)
+    assert gadget["state"] == "partly applied"
+    assert (gadget["applied"]["by"], gadget["applied"]["patches"]) == (
+        "Max <max@example.org>", [2])

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from listdigest.errors import ListdigestError
+from listdigest.mail.applied import APPLIED_HINT, asks_for_new_version, find_applied
 from listdigest.mail.body import Body, cover_text
 from listdigest.mail.message import Message, commit_message, message_date
 from listdigest.mail.scan import Scanned, Window, scan_parallel
-from listdigest.model.series import Series, attach_replies, group_series
+from listdigest.model.series import Series, attach_replies, group_series, note_applied
 from listdigest.sources.archive import Archive
 from listdigest.sources.blobs import read_blobs
 from listdigest.sources.dates import day_label, parse_when
@@ -268,6 +269,7 @@ def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
     domains, people = domain_table(patches), contributor_table(patches)
     series = group_series(patches)
     attach_replies(series, messages + (followups(series) if followups else []))
+    judge_replies(archive, series)
     entries: list[tuple[Series, Message]] = []
     for s in series:
         shown = s.messages if show_all else [m for m in (s.cover, s.first_patch) if m]
@@ -296,13 +298,34 @@ def waiting(series: list[Series], newest: int, days: int) -> list[Series]:
 
 def fetch_bodies(archive: Archive, messages: list[Message]) -> dict[str, Body]:
     """Read again, by blob id, the bodies of the messages a digest shows."""
-    bodies: dict[str, Body] = {}
+    return {blob: commit_message(raw) for blob, raw in read_raw(archive, messages).items()}
+
+
+def read_raw(archive: Archive, messages: list[Message]) -> dict[str, bytes]:
+    """The raw bytes of messages, by blob id (those git can still give)."""
+    found: dict[str, bytes] = {}
     for epoch in archive.epochs:
-        wanted = sorted({m.blob for m in messages if m.epoch == epoch.number})
+        wanted = sorted({m.blob for m in messages if m.epoch == epoch.number and m.blob})
         for blob, raw in read_blobs(epoch.path, wanted):
             if raw is not None:
-                bodies[blob] = commit_message(raw)
-    return bodies
+                found[blob] = raw
+    return found
+
+
+def judge_replies(archive: Archive, series: list[Series]) -> None:
+    """Read the replies of each series for "applied"/"queued" notes and requests for
+    a new version (mail.applied). A note from the series' own sender is none: it is
+    the author's own "applied locally" or a changelog."""
+    raws = read_raw(archive, [r for s in series for r in s.replies if r.from_addr != s.sender])
+    for s in series:
+        for reply in s.replies:
+            if reply.from_addr == s.sender or (raw := raws.get(reply.blob)) is None:
+                continue
+            text = commit_message(raw).section
+            if APPLIED_HINT.search(raw) and (note := find_applied(text)) is not None:
+                note_applied(s, reply, note)
+            elif not s.respin_asked and asks_for_new_version(text):
+                s.respin_asked = True
 
 
 def default_list_name(archive: Archive, messages: list[Message]) -> str:

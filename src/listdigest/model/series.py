@@ -35,6 +35,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from listdigest.mail.applied import AppliedNote
 from listdigest.mail.message import Message
 from listdigest.mail.subject import Subject, parse_subject
 
@@ -51,6 +52,24 @@ class Posting:
     date: int
     message_id: str
     rfc: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """Where a series, or some of its patches, went: told by a reply (``Applied to
+    kvm-x86 next, thanks!``) or by a commit of a local tree (``--tree``)."""
+
+    by: str
+    """Who said so, ``Name <addr>``; ``tree`` for a commit found in the tree."""
+    date: int
+    message_id: str
+    """The reply's Message-ID ('' for a tree's commit)."""
+    tree: str | None
+    branch: str | None
+    patches: tuple[int, ...] | None
+    """The numbers applied; None: all of them."""
+    commits: tuple[str, ...]
+    queued: bool = False
 
 
 @dataclass(slots=True)
@@ -79,13 +98,28 @@ class Series:
     """Later postings (re-rolls), oldest first, found the same way."""
     respin_asked: bool = False
     """Someone other than the sender asked for a new version in a reply."""
+    applied: list[Applied] = field(default_factory=list)
+    """Applied or queued notes of replies, and commits of a tree, oldest first."""
+
+    @property
+    def applied_patches(self) -> set[int] | None:
+        """The numbers applied, None when all are (empty: none known)."""
+        done: set[int] = set()
+        for a in self.applied:
+            if a.patches is None:
+                return None
+            done.update(a.patches)
+        expected = set(self.patches) | set(range(1, (self.total or 0) + 1))
+        return None if expected and done >= expected else done
 
     @property
     def state(self) -> str:
         """One word for what happened to the series, the most advanced that holds:
-        superseded (a later version exists), changes requested (a Nacked-by, or a new
-        version asked for), reviewed (a Reviewed-by, Acked-by or Tested-by), discussed
-        (replies), waiting (no reply at all)."""
+        applied (every patch) or partly applied, superseded (a later version exists),
+        changes requested (a Nacked-by, or a new version asked for), reviewed (a
+        Reviewed-by, Acked-by or Tested-by), discussed (replies), waiting (no reply)."""
+        if self.applied:
+            return "applied" if self.applied_patches is None else "partly applied"
         if self.later:
             return "superseded"
         given = {tag for reply in self.replies for tag, _ in reviewer_trailers(reply)}
@@ -271,6 +305,20 @@ def attach_replies(series: list[Series], messages: Iterable[Message]) -> None:
                     s.answers[msg.message_id] = target
                     owner.setdefault(msg.message_id, found)
                 break
+
+
+def note_applied(s: Series, reply: Message, note: AppliedNote) -> None:
+    """Record a reply's applied note in its series: a note naming no patches covers
+    what the reply answers, the whole series for its cover letter (or a single
+    patch), else the patch it answers."""
+    numbers = note.patches
+    target = s.answers.get(reply.message_id)
+    if numbers is None and target is not None and target is not s.cover and len(s.patches) > 1:
+        numbers = tuple(n for n, m in s.patches.items() if m is target) or None
+    s.applied.append(Applied(
+        by=f"{reply.from_name} <{reply.from_addr}>" if reply.from_name else reply.from_addr,
+        date=reply.date, message_id=reply.message_id, tree=note.tree, branch=note.branch,
+        patches=numbers, commits=note.commits, queued=note.queued))
 
 
 def reviewer_trailers(msg: Message) -> list[tuple[str, str]]:

@@ -55,6 +55,20 @@ def _range(d: Digest) -> dict[str, Any]:
             "first_commit": commits[0], "last_commit": commits[1]}
 
 
+def _applied(s: Series) -> dict[str, Any] | None:
+    """The series' applied notes as one: the first's who, when and where; the patches
+    and commits of all."""
+    if not s.applied:
+        return None
+    first = s.applied[0]
+    done = s.applied_patches
+    return {"by": first.by, "date": _iso(first.date), "message_id": first.message_id or None,
+            "tree": first.tree, "branch": first.branch,
+            "patches": "all" if done is None else sorted(done),
+            "commits": list(dict.fromkeys(c for a in s.applied for c in a.commits)),
+            "queued": all(a.queued for a in s.applied)}
+
+
 def _posting(d: Digest, p: Posting) -> dict[str, Any]:
     return {"version": p.version, "date": _iso(p.date), "message_id": p.message_id,
             "link": message_link(d.link_base, p.message_id)}
@@ -93,6 +107,7 @@ def _series(d: Digest) -> Iterator[dict[str, Any]]:
             "earlier": [_posting(d, p) for p in s.earlier],
             "later": [_posting(d, p) for p in s.later],
             "reviewers": reviewers(s),
+            "applied": _applied(s),
             "base_commit": (lead and lead.base_commit) or None,
             "change_id": (lead and lead.change_id) or None,
             "patches": [_patch(d, s, m) for m in s.messages],

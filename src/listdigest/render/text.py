@@ -53,10 +53,23 @@ def series_summary(s: Series) -> str:
         text += "; superseded by " + ", ".join(f"{_version(p)} ({_day(p.date)})"
                                                for p in s.later)
     else:
-        text += f"; {s.state}"
+        text += f"; {state_text(s)}"
     if s.earlier:
         text += "; earlier: " + ", ".join(f"{_version(p)} {_day(p.date)}" for p in s.earlier)
     return text
+
+
+def state_text(s: Series) -> str:
+    """The state, with where an applied series went: ``applied to kvm-x86 next``,
+    ``partly applied (2, 3 of 3)``."""
+    if not s.applied:
+        return s.state
+    first = s.applied[0]
+    where = " ".join(w for w in (first.tree, first.branch) if w)
+    text = s.state
+    if (done := s.applied_patches) is not None:
+        text += f" ({', '.join(map(str, sorted(done)))} of {s.total or len(s.patches)})"
+    return f"{text} to {where}" if where else text
 
 
 def _version(p: Posting) -> str:
