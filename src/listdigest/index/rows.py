@@ -63,6 +63,11 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     "CREATE INDEX IF NOT EXISTS messages_date ON messages (date)",
     "CREATE INDEX IF NOT EXISTS messages_message_id ON messages (message_id)",
     "CREATE INDEX IF NOT EXISTS messages_thread ON messages (thread)",
+    # Earlier postings of a series are looked up by sender; the newest message by the
+    # newest commit time: without these two each digest from the index reads every row.
+    "CREATE INDEX IF NOT EXISTS messages_sender ON messages (from_addr, date)"
+    " WHERE kind IN ('cover', 'patch')",
+    "CREATE INDEX IF NOT EXISTS messages_commit_time ON messages (commit_time)",
     "CREATE INDEX IF NOT EXISTS messages_change_id ON messages (change_id) WHERE change_id != ''",
     "CREATE INDEX IF NOT EXISTS messages_unread ON messages (epoch) WHERE blob IS NOT NULL"
     " AND reason != ''",
