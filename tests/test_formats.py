@@ -335,3 +335,16 @@ def test_pages_show_states_reviewers_and_waiting_series(tmp_path: Path) -> None:
     assert "Reviewed-by: Bob Roe" in texts
     assert "Waiting for review" in texts
     assert "gadget: fix — Dee <dee@example.org>, sent 2025-03-03" in texts
+
+
+def test_demo_email_is_quoted_printable_utf8(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["demo", "--format", "email", "--mail-from",
+                                      "Demo digest <digest@example.org>", "--mail-to",
+                                      "a@example.org", "--mail-to", "b@example.org"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.isascii()
+    msg = email.message_from_string(result.stdout, policy=policy.default)
+    assert msg["To"] == "a@example.org, b@example.org"
+    assert msg["Content-Transfer-Encoding"] == "quoted-printable"
+    assert "      1  J=C3=B6rg M=C3=BCller <joerg.mueller@example.com>" in result.stdout
+    assert "      1  Jörg Müller <joerg.mueller@example.com>" in msg.get_content().splitlines()

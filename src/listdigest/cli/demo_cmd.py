@@ -10,7 +10,7 @@ import click
 
 from listdigest.cli.digest_cmd import make_digest, render, write_output
 from listdigest.cli.index_cmd import index_archive
-from listdigest.cli.options import FORMATS
+from listdigest.cli.options import FORMATS, envelope, mail_options
 from listdigest.cli.say import note
 from listdigest.demo import build_archive, demo_messages
 from listdigest.sources.archive import Archive
@@ -20,6 +20,7 @@ from listdigest.sources.archive import Archive
 Examples:
   listdigest demo
   listdigest demo --keep demo-list && listdigest digest demo-list --since 2025-03-04
+  listdigest demo --format html -o demo.html
 """)
 @click.option("--keep", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
               help="Build the demo archive here and keep it (a new or empty folder).")
@@ -28,8 +29,10 @@ Examples:
 @click.option("--all", "show_all", is_flag=True, help="Show every patch's commit message.")
 @click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
 @click.option("--db", metavar="PATH", help="Index the demo archive here and digest from it.")
+@mail_options
 def demo(keep: Path | None, fmt: str, show_all: bool, output: str | None,
-         db: str | None) -> None:
+         db: str | None, mail_from: str | None, mail_to: tuple[str, ...],
+         in_reply_to: tuple[str, ...], mail_html: bool) -> None:
     """Build a small demo archive from emails shipped with listdigest and digest it."""
     with tempfile.TemporaryDirectory(prefix="listdigest-demo-") as tmp:
         inbox = build_archive(keep or Path(tmp) / "demo", demo_messages())
@@ -38,7 +41,8 @@ def demo(keep: Path | None, fmt: str, show_all: bool, output: str | None,
             index_archive(archive, db)
         d = make_digest(archive, rev_from=None, rev_to=None, since=None, until=None,
                         name="Demo", top=15, show_all=show_all, db=db)
-        write_output(render(d, fmt), output)
+        write_output(render(d, fmt, envelope(mail_from, mail_to, in_reply_to, mail_html)),
+                     output)
     if keep:
         note(f"demo archive kept in {inbox}")
 
