@@ -69,7 +69,7 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
         check_inside(archive, sel)
     name = name or default_list_name(archive, sel.messages)
     report(sel.accounting, label or name)
-    use = idx if history else None
+    use = idx if history and idx is not None and not idx.snapshot else None
     d = build_digest(archive, sel.messages, sel.accounting, list_name=name,
                      start=sel.start, end=sel.end, by_date=sel.by_date, top=top,
                      show_all=show_all, commits=sel.commits,

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
 
-from listdigest.cli.say import note, on_terminal
+from listdigest.cli.say import detail, note, on_terminal
 from listdigest.index import (
     Index,
+    IndexBusy,
     UpdateResult,
     default_path,
     existing_path,
     open_index,
+    open_snapshot,
     update_index,
 )
 from listdigest.sources.archive import Archive
@@ -57,14 +59,23 @@ def refresh(idx: Index, label: str = "indexing") -> UpdateResult:
 def current_index(archive: Archive, db: str | None, *,
                   create: bool = False) -> Iterator[Index | None]:
     """The archive's index at ``db`` (or the default path), open, locked and brought up
-    to date; None when there is none and ``create`` is false (read from git then)."""
+    to date; None when there is none and ``create`` is false (read from git then).
+    While another run writes it, a read-only snapshot of what it has committed, which
+    reads the rest from git: the same answer, without waiting."""
     path = existing_path(archive, db)
     if path is None and create:
         path = Path(db) if db else default_path(archive)
     if path is None:
         yield None
         return
-    with open_index(archive, path) as idx:
+    with ExitStack() as stack:
+        try:
+            idx = stack.enter_context(open_index(archive, path))
+        except IndexBusy as busy:  # a writer at work: never wait, never refuse a reader
+            detail(f"{busy}: reading what it has committed, and git for the rest")
+            snapshot = stack.enter_context(open_snapshot(archive, path))
+            yield snapshot
+            return
         refresh(idx)
         yield idx
 

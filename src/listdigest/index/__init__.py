@@ -5,8 +5,15 @@ up to date with git, ``Index.scanned``/``Index.scanned_between`` read a range as
 the git path would, ``Index.get_state``/``set_state`` keep named positions.
 """
 
-from listdigest.index.db import Index, default_path, existing_path, open_index
+from listdigest.index.db import (
+    Index,
+    IndexBusy,
+    default_path,
+    existing_path,
+    open_index,
+    open_snapshot,
+)
 from listdigest.index.update import UpdateResult, update_index
 
-__all__ = ["Index", "UpdateResult", "default_path", "existing_path", "open_index",
-           "update_index"]
+__all__ = ["Index", "IndexBusy", "UpdateResult", "default_path", "existing_path",
+           "open_index", "open_snapshot", "update_index"]

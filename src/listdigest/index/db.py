@@ -13,7 +13,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
@@ -21,7 +21,7 @@ import platformdirs
 from listdigest.errors import IndexError_
 from listdigest.index.rows import SCHEMA, SELECT, scanned_of
 from listdigest.mail.scan import Scanned, scan
-from listdigest.sources.archive import Archive
+from listdigest.sources.archive import Archive, is_ancestor
 
 _STATE = "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
@@ -36,13 +36,19 @@ def default_path(archive: Archive) -> Path:
     return platformdirs.user_data_path("listdigest") / "index" / f"{name}-{digest}.sqlite"
 
 
+class IndexBusy(IndexError_):
+    """Another run holds the index's lock (it is writing)."""
+
+
 @dataclass(slots=True)
 class Index:
-    """An open, locked index of ``archive``."""
+    """An open, locked index of ``archive`` (or, ``snapshot``, an unlocked read-only
+    view of what a writer has committed so far)."""
 
     archive: Archive
     path: Path
     db: sqlite3.Connection
+    snapshot: bool = False
 
     def get_state(self, key: str) -> str | None:
         """A value kept for a caller (e.g. the position a digest was last made up to)."""
@@ -61,6 +67,8 @@ class Index:
 
         A revision that is not on an epoch's indexed line (another branch, a commit a
         rewrite dropped) is left to git, whose ``start..end`` rules then apply."""
+        if self.snapshot:
+            return self._snapshot_scanned(start, end)
         lo = self._position(start) if start is not None else (-1, 0)
         hi = self._position(end) if end is not None else (1 << 62, 0)
         if lo is None or hi is None:
@@ -72,7 +80,54 @@ class Index:
         """The commits whose message is dated within [lo, hi] (seconds since the epoch;
         infinite bounds allowed), a commit without a message by its commit time, in
         archive order: what ``collect`` keeps of a whole-archive scan by date."""
+        if self.snapshot:
+            return self._snapshot_between(lo, hi)
         return self._select("WHERE date >= ? AND date <= ?", (lo, hi))
+
+    def _trusted(self) -> dict[int, str]:
+        """A snapshot's epochs whose rows hold, each with its committed tip: the tip is
+        still on the epoch's line (an epoch missing here is read from git whole)."""
+        tips = dict(self.db.execute("SELECT epoch, tip FROM epochs"))
+        trusted = {}
+        for epoch in self.archive.epochs:
+            tip, head = tips.get(epoch.number), self.archive.head(epoch)
+            if tip and head and (tip == head or is_ancestor(epoch.path, tip, head)):
+                trusted[epoch.number] = tip
+        return trusted
+
+    def _snapshot_between(self, lo: float, hi: float) -> list[Scanned]:
+        """A date range from the committed rows, and from git for what came after them."""
+        trusted = self._trusted()
+
+        def keep(ts: int) -> bool:
+            return lo <= ts <= hi
+
+        out: list[Scanned] = []
+        for epoch in self.archive.epochs:
+            one = replace(self.archive, epochs=(epoch,))
+            tip = trusted.get(epoch.number)
+            if tip is not None:
+                out += self._select("WHERE epoch = ? AND date >= ? AND date <= ?",
+                                    (epoch.number, lo, hi))
+            out += scan(one, one.commits(tip, None), keep)
+        return out
+
+    def _snapshot_scanned(self, start: str | None, end: str | None) -> list[Scanned]:
+        """A commit range: git lists its commits; committed rows give what they hold, git
+        the rest."""
+        trusted = self._trusted()
+        entries = list(self.archive.commits(start, end))
+        ids = [e.commit for e in entries if e.epoch in trusted]
+        found: dict[str, Scanned] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for item in self._select(f"WHERE commit_id IN ({','.join('?' * len(chunk))})",
+                                     tuple(chunk)):
+                if item.entry.epoch in trusted:
+                    found[item.entry.commit] = item
+        rest = {s.entry.commit: s for s in scan(self.archive,
+                                                [e for e in entries if e.commit not in found])}
+        return [found.get(e.commit) or rest[e.commit] for e in entries]
 
     def _position(self, rev: str) -> tuple[int, int] | None:
         epoch, commit = self.archive.resolve(rev)
@@ -137,6 +192,30 @@ def open_index(archive: Archive, db: str | os.PathLike[str] | None = None) -> It
             conn.close()
 
 
+@contextmanager
+def open_snapshot(archive: Archive, path: Path) -> Iterator[Index | None]:
+    """The index at ``path`` read-only and without its lock, while another run writes
+    it: SQLite's WAL gives a reader the last committed state. None (read git) when
+    that state is not usable: no index yet, another archive's, or other parsing code's."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                               isolation_level=None)
+    except sqlite3.Error:
+        yield None
+        return
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+        usable = (meta.get("archive") == str(archive.path.resolve())
+                  and meta.get("fingerprint") == fingerprint())
+        conn.execute("SELECT 1 FROM epochs LIMIT 1")
+    except sqlite3.Error:
+        usable = False
+    try:
+        yield Index(archive, path, conn, snapshot=True) if usable else None
+    finally:
+        conn.close()
+
+
 #: Descriptors of the lock files this process holds (see drop_inherited_locks).
 _HELD: set[int] = set()
 
@@ -162,7 +241,7 @@ def _lock(path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            raise IndexError_(
+            raise IndexBusy(
                 f"index {path} is in use by another listdigest run (pid {pid})"
             ) from None
         os.ftruncate(fd, 0)
