@@ -250,3 +250,31 @@ def test_a_missing_password_variable_fails_the_list(smtp: Inbox, tmp_path: Path)
     assert result.stderr.count("the environment variable DIGEST_PW_UNSET (the SMTP password)"
                                " is not set") == 2
     assert smtp.received == []
+
+
+def test_the_feed_keeps_the_newest_entries_and_refuses_a_foreign_file(tmp_path: Path) -> None:
+    build_archive(tmp_path / "other", [patch(1, "other.lists.linux.dev")])
+    config = tmp_path / "lists.toml"
+    config.write_text(f'output = "{tmp_path}/out"\nformats = ["atom"]\nfeed_entries = 2\n'
+                      f'[lists.other]\narchive = "{tmp_path}/other"\n'
+                      f'db = "{tmp_path}/other.sqlite"\nsince = "2025-03-01"\n')
+    feed_path = tmp_path / "out" / "other" / "other.atom"
+    for n in (2, 3):
+        assert run(config).exit_code == 0
+        append_messages(tmp_path / "other", [patch(n, "other.lists.linux.dev")])
+    assert run(config).exit_code == 0
+    entries = read_feed(feed_path).entries
+    assert len(entries) == 2  # three digests, the oldest dropped
+    assert ["fix 3" in e.content[0].value for e in entries] == [True, False]
+    assert ["fix 2" in e.content[0].value for e in entries] == [False, True]
+    feed_path.write_text("<html>not a feed</html>")
+    append_messages(tmp_path / "other", [patch(4, "other.lists.linux.dev")])
+    failed = run(config)
+    assert failed.exit_code == 1
+    assert failed.stderr.splitlines()[-1].endswith(
+        f"{feed_path} is not an Atom feed: move it away to start a new one")
+    feed_path.unlink()
+    again = run(config)  # the same digest: its position had not moved
+    assert again.exit_code == 0, again.output
+    [entry] = read_feed(feed_path).entries
+    assert "fix 4" in entry.content[0].value
