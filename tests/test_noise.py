@@ -4,6 +4,9 @@ JSON tables, link bases that are web addresses."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -83,3 +86,27 @@ def test_link_base_is_a_web_address_normalized(demo: Path) -> None:
     first = json.loads(good.stdout)["series"][0]["patches"][0]
     assert first["link"] == ("https://lore.example.org/r/"
                              "20250303091501.41235-1-maria.ortega@example.com")
+
+
+def test_index_list_and_prune(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["index", "--list"]).stderr == (
+        "listdigest: no index in the default folder\n")
+    kept, gone = (build_archive(tmp_path / name, demo_messages()) for name in ("kept", "gone"))
+    for inbox in (kept, gone):
+        assert runner.invoke(cli, ["index", str(inbox)]).exit_code == 0
+    shutil.rmtree(gone)
+    rows = runner.invoke(cli, ["index", "--list"]).stdout.splitlines()
+    assert rows[0].split() == ["list", "archive", "size", "last", "update", "file"]
+    assert [r.split()[:2] for r in rows[1:]] == [["gone", str(gone)], ["kept", str(kept)]]
+    assert "(gone)" in rows[1] and "(gone)" not in rows[2]
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    assert re.search(rf"  \d+\.\d MB  {today} \d\d:\d\d UTC  .*/listdigest/index/gone-", rows[1])
+    pruned = runner.invoke(cli, ["index", "--prune"])
+    assert pruned.exit_code == 0
+    assert pruned.stderr.splitlines()[-1] == "listdigest: pruned 1 index"
+    index_dir = tmp_path / "xdg" / "listdigest" / "index"
+    assert {p.name.split("-")[0] for p in index_dir.iterdir()} == {"kept"}  # db, wal, lock…
+    assert [r.split()[0] for r in
+            runner.invoke(cli, ["index", "--list"]).stdout.splitlines()] == ["list", "kept"]

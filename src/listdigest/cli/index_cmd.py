@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from listdigest.cli.say import detail, note, on_terminal
+from listdigest.cli.say import detail, note, on_terminal, warn
 from listdigest.index import (
     Index,
     IndexBusy,
     UpdateResult,
     default_path,
     existing_path,
+    kept_indexes,
     open_index,
     open_snapshot,
+    prune,
     update_index,
 )
 from listdigest.sources.archive import Archive
@@ -88,17 +91,63 @@ def index_archive(archive: Archive, db: str | None) -> None:
             note(line)
 
 
+def list_indexes() -> None:
+    """One line per index of the default folder: list, archive, size, last update."""
+    kept = kept_indexes()
+    if not kept:
+        note("no index in the default folder")
+        return
+    rows = [(k.name, k.archive + (" (gone)" if k.gone else ""), f"{k.size / 1e6:.1f} MB",
+             datetime.fromtimestamp(k.updated, UTC).strftime("%Y-%m-%d %H:%M UTC"),
+             str(k.path)) for k in kept]
+    header = ("list", "archive", "size", "last update", "file")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False))
+                   + "  " + row[4])
+
+
+def prune_indexes() -> None:
+    """Remove the indexes of the default folder whose archive is gone."""
+    removed = 0
+    for kept in kept_indexes():
+        if not kept.gone:
+            continue
+        if prune(kept):
+            removed += 1
+            note(f"removed {kept.path} (its archive {kept.archive or '?'} is gone)")
+        else:
+            warn(f"kept {kept.path}: another listdigest run is using it")
+    note(f"pruned {removed} index{'' if removed == 1 else 'es'}")
+
+
 @click.command("index", epilog="""\b
 Examples:
   listdigest index kvm                  # first run reads everything, later runs what is new
   listdigest index kvm --db ~/kvm.sqlite
   listdigest digest kvm --since 2.weeks.ago   # then answered from the index
+  listdigest index --list               # the indexes kept, with size and last update
+  listdigest index --prune              # remove those whose archive is gone
 """)
-@click.argument("archive", type=click.Path(path_type=str))
+@click.argument("archive", type=click.Path(path_type=str), required=False)
 @click.option("--db", metavar="PATH",
               help="Index file (default: one per archive under the user data folder).")
-def index(archive: str, db: str | None) -> None:
+@click.option("--list", "show", is_flag=True,
+              help="List the indexes of the default folder (list, archive, size, last update).")
+@click.option("--prune", "remove", is_flag=True,
+              help="Remove the indexes of the default folder whose archive is gone.")
+def index(archive: str | None, db: str | None, show: bool, remove: bool) -> None:
     """Index ARCHIVE in SQLite, or bring its index up to date (only new commits are read;
     a rewritten epoch is noticed and re-read)."""
+    if show or remove:
+        if archive or db:
+            raise click.UsageError("--list and --prune take no ARCHIVE or --db")
+        if remove:
+            prune_indexes()
+        if show:
+            list_indexes()
+        return
+    if archive is None:
+        raise click.UsageError("expected ARCHIVE (or --list, --prune)")
     index_archive(Archive.open(archive), db)
 

@@ -8,12 +8,16 @@ the git path would, ``Index.get_state``/``set_state`` keep named positions.
 from listdigest.index.db import (
     Index,
     IndexBusy,
+    KeptIndex,
     default_path,
     existing_path,
+    kept_indexes,
     open_index,
     open_snapshot,
+    prune,
 )
 from listdigest.index.update import UpdateResult, update_index
 
-__all__ = ["Index", "IndexBusy", "UpdateResult", "default_path", "existing_path",
-           "open_index", "open_snapshot", "update_index"]
+__all__ = ["Index", "IndexBusy", "KeptIndex", "UpdateResult", "default_path",
+           "existing_path", "kept_indexes", "open_index", "open_snapshot", "prune",
+           "update_index"]

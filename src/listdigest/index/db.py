@@ -168,6 +168,65 @@ def fingerprint() -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class KeptIndex:
+    """An index file of the default folder: its list, archive, size and last write."""
+
+    path: Path
+    archive: str
+    size: int
+    updated: float
+
+    @property
+    def name(self) -> str:
+        """The list's name, from the file's name (``kvm-0123456789ab.sqlite``)."""
+        return self.path.stem.rsplit("-", 1)[0]
+
+    @property
+    def gone(self) -> bool:
+        """Whether its archive no longer exists."""
+        return not self.archive or not Path(self.archive).exists()
+
+    def files(self) -> list[Path]:
+        """The database with its WAL, shared-memory and lock files."""
+        return [self.path, *(self.path.with_name(self.path.name + s)
+                             for s in ("-wal", "-shm", ".lock"))]
+
+
+def kept_indexes(folder: Path | None = None) -> list[KeptIndex]:
+    """The indexes of the default folder (``folder``), by name."""
+    folder = folder or platformdirs.user_data_path("listdigest") / "index"
+    found = []
+    for path in sorted(folder.glob("*.sqlite")) if folder.is_dir() else []:
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'archive'").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            row = None
+        parts = [p for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
+        found.append(KeptIndex(path, row[0] if row else "",
+                               sum(p.stat().st_size for p in parts),
+                               max(p.stat().st_mtime for p in parts)))
+    return found
+
+
+def prune(kept: KeptIndex) -> bool:
+    """Remove an index whose archive is gone, unless a run holds it (False then)."""
+    try:
+        with _lock(kept.path):
+            for f in kept.files():
+                if f.name.endswith(".lock"):
+                    continue
+                f.unlink(missing_ok=True)
+    except IndexBusy:
+        return False
+    kept.path.with_name(kept.path.name + ".lock").unlink(missing_ok=True)
+    return True
+
+
 def existing_path(archive: Archive, db: str | os.PathLike[str] | None) -> Path | None:
     """The index to use for ``archive``: ``db`` when given, else the default file if
     it exists (None: no index, read git)."""
