@@ -119,7 +119,8 @@ def batched(entries: Iterable[CommitEntry], size: int) -> Iterator[list[CommitEn
 
 def workers() -> int:
     """Worker processes to use: one per core this process may run on, at most four."""
-    return min(len(os.sched_getaffinity(0)), 4)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cores or 1, 4)
 
 
 def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], *,
