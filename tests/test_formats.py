@@ -13,6 +13,7 @@ import email
 import email.utils
 import os
 from dataclasses import replace
+from datetime import date, timedelta
 from email import policy
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from listdigest.render.html import render_html
 from listdigest.render.markdown import render_markdown
 from listdigest.render.text import render_text
 from listdigest.sources.archive import Archive
+from listdigest.stats.history import Day
 
 MAY2020 = ("a24576bae834", "4bb3463450ec")
 NS = {"h": "http://www.w3.org/1999/xhtml", "svg": "http://www.w3.org/2000/svg"}
@@ -348,3 +350,17 @@ def test_demo_email_is_quoted_printable_utf8(tmp_path: Path) -> None:
     assert msg["Content-Transfer-Encoding"] == "quoted-printable"
     assert "      1  J=C3=B6rg M=C3=BCller <joerg.mueller@example.com>" in result.stdout
     assert "      1  Jörg Müller <joerg.mueller@example.com>" in msg.get_content().splitlines()
+
+
+def test_a_long_range_draws_a_bar_per_week(may2020: Digest) -> None:
+    # 100 days of one message each, every other one a patch email (day n: n % 2).
+    start = date(2020, 5, 17)
+    spread = [Day((start + timedelta(days=n)).isoformat(), 1, n % 2) for n in range(100)]
+    long = replace(may2020, days=spread)
+    tree = parse_html(render_html(long))
+    bars = chart_bars(tree, "Messages and patch emails per week")
+    # 2020-05-17 is the Sunday ending W20; 100 days end on 2020-08-24, a Monday of W35.
+    assert bars[:4] == ["2020-W20: 1 messages", "2020-W20: 0 patch emails",
+                        "2020-W21: 7 messages", "2020-W21: 4 patch emails"]
+    assert bars[-2:] == ["2020-W35: 1 messages", "2020-W35: 1 patch emails"]
+    assert len(bars) == 2 * 16

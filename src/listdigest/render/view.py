@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from markupsafe import Markup
 
@@ -43,11 +43,34 @@ def iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
 
 
+#: Above this many days a chart of a digest's activity draws a bar per ISO week: a
+#: bar per day would be thinner than a pixel.
+MAX_DAY_BARS = 92
+
+
+def activity(d: Digest) -> tuple[str, list[str], list[int], list[int]]:
+    """Messages and patch emails per day of the range, or per ISO week (``2025-W31``)
+    when it is longer than MAX_DAY_BARS days: (per, labels, messages, patch emails)."""
+    if len(d.days) <= MAX_DAY_BARS:
+        return ("day", [x.day for x in d.days], [x.messages for x in d.days],
+                [x.patch_emails for x in d.days])
+    weeks: dict[str, list[int]] = {}
+    for x in d.days:
+        year, week, _ = date.fromisoformat(x.day).isocalendar()
+        row = weeks.setdefault(f"{year}-W{week:02d}", [0, 0])
+        row[0] += x.messages
+        row[1] += x.patch_emails
+    return ("week", list(weeks), [m for m, _ in weeks.values()],
+            [p for _, p in weeks.values()])
+
+
 @dataclass(frozen=True, slots=True)
 class DigestCharts:
     """The charts of a digest page; an empty string where there is nothing to draw."""
 
     days: Markup
+    per: str
+    """What a bar of ``days`` covers: ``day``, or ``week`` over a long range."""
     states: Markup
     contributors: Markup
     domains: Markup
@@ -55,11 +78,11 @@ class DigestCharts:
 
 def digest_charts(d: Digest) -> DigestCharts:
     """Messages and patch emails per day, series by state, the two top tables as bars."""
+    per, labels, messages, patches = activity(d)
     return DigestCharts(
-        days=column_chart([x.day for x in d.days],
-                          [("messages", [x.messages for x in d.days]),
-                           ("patch emails", [x.patch_emails for x in d.days])],
-                          title="Messages and patch emails per day"),
+        days=column_chart(labels, [("messages", messages), ("patch emails", patches)],
+                          title=f"Messages and patch emails per {per}"),
+        per=per,
         states=bar_chart(state_counts(d.series), title="Series by state"),
         contributors=bar_chart([(r.label, r.count) for r in d.contributors],
                                title="Top contributors"),
