@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from listdigest.errors import ListdigestError
+from listdigest.mail.address import parse_address
 from listdigest.mail.applied import APPLIED_HINT, asks_for_new_version, find_applied
 from listdigest.mail.body import Body, cover_text
 from listdigest.mail.message import Message, commit_message, message_date
@@ -24,7 +25,13 @@ from listdigest.model.series import Series, attach_replies, group_series, note_a
 from listdigest.sources.archive import Archive
 from listdigest.sources.blobs import read_blobs
 from listdigest.sources.dates import day_label, parse_when
-from listdigest.stats.contributors import Row, contributor_table, domain_table
+from listdigest.sources.mailmap import Mailmap
+from listdigest.stats.contributors import (
+    Row,
+    contributor_table,
+    domain_table,
+    format_address,
+)
 from listdigest.stats.history import Day, per_day
 
 if TYPE_CHECKING:  # digest reads through an index when one is given; only its type is needed
@@ -225,6 +232,33 @@ def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
                items[-1].entry.commit if items else start)[:9]
         commits = None
     return Selection(messages, acc, start, end, by_date, commits, first, last, (lo, hi))
+
+
+def apply_mailmap(archive: Archive, messages: list[Message],
+                  mailmap: Mailmap) -> list[Message]:
+    """The messages with every author, sender and trailer address as the mailmap says
+    (one git call for the whole range)."""
+    people = set()
+    for m in messages:
+        people |= {(m.author_name, m.author_addr), (m.from_name, m.from_addr)}
+        people |= {parse_address(v) for _, v in m.trailers if "@" in v}
+    mapped = mailmap.lookup(archive.epochs[0].path, people)
+    if not mapped:
+        return messages
+
+    def trailer(key: str, value: str) -> tuple[str, str]:
+        if "@" not in value or (who := parse_address(value)) not in mapped:
+            return key, value
+        return key, format_address(*mapped[who])
+
+    out = []
+    for m in messages:
+        author = mapped.get((m.author_name, m.author_addr), (m.author_name, m.author_addr))
+        sender = mapped.get((m.from_name, m.from_addr), (m.from_name, m.from_addr))
+        out.append(replace(m, author_name=author[0], author_addr=author[1],
+                           from_name=sender[0], from_addr=sender[1],
+                           trailers=tuple(trailer(k, v) for k, v in m.trailers)))
+    return out
 
 
 def message_span(archive: Archive) -> tuple[int, int] | None:

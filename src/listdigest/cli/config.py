@@ -38,9 +38,10 @@ from listdigest.cli.options import FORMATS, check_link_base
 from listdigest.errors import ListdigestError
 from listdigest.sources.dates import parse_when
 
-_TOP_KEYS = {"output", "formats", "top", "link_base", "lists", "mail", "feed_entries"}
+_TOP_KEYS = {"output", "formats", "top", "link_base", "lists", "mail", "feed_entries",
+             "mailmap"}
 _LIST_KEYS = {"name", "url", "archive", "output", "formats", "top", "since", "db", "link_base",
-              "mail", "feed_entries"}
+              "mail", "feed_entries", "mailmap"}
 _MAIL_KEYS = {"from", "to", "smtp_host", "smtp_port", "starttls", "user", "password_env",
               "sendmail", "html"}
 #: Entries an update keeps in a list's Atom feed, newest first.
@@ -79,6 +80,8 @@ class ListConfig:
     link_base: str | None
     mail: MailConfig | None = None
     feed_entries: int = FEED_ENTRIES
+    mailmap: Path | None = None
+    """A .mailmap file (git's format) merging each person's addresses."""
 
 
 def default_config_path() -> Path:
@@ -114,7 +117,7 @@ def _list_config(path: Path, key: str, defaults: dict[str, object],
     def get(name: str, default: object = None) -> object:
         return table.get(name, defaults.get(name, default))
 
-    for name in ("name", "url", "archive", "output", "since", "db", "link_base"):
+    for name in ("name", "url", "archive", "output", "since", "db", "link_base", "mailmap"):
         for level, value in ((where, table.get(name)), (f"{path}: the top level",
                                                         defaults.get(name))):
             if value is not None and (not isinstance(value, str) or not value.strip()):
@@ -154,6 +157,9 @@ def _list_config(path: Path, key: str, defaults: dict[str, object],
     if url is None and not _path(archive).exists():
         raise ListdigestError(f"{where}: archive {archive} does not exist (and no url to "
                               "mirror it from)")
+    mailmap = _path(get("mailmap")) if get("mailmap") else None
+    if mailmap is not None and not mailmap.is_file():
+        raise ListdigestError(f"{where}: mailmap {mailmap} is not a file")
     if db is not None and _path(db).is_dir():
         raise ListdigestError(f"{where}: db {db} is a folder, not an index file")
     try:
@@ -175,6 +181,7 @@ def _list_config(path: Path, key: str, defaults: dict[str, object],
         link_base=link_base,
         mail=_mail_config(where, key, defaults.get("mail"), table.get("mail")),
         feed_entries=feed_entries,
+        mailmap=mailmap,
     )
 
 

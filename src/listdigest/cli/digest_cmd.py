@@ -22,6 +22,7 @@ from listdigest.cli.say import detail, note
 from listdigest.digest import (
     Accounting,
     Digest,
+    apply_mailmap,
     build_digest,
     check_inside,
     default_list_name,
@@ -37,12 +38,13 @@ from listdigest.render.json import iter_json, render_json
 from listdigest.render.markdown import render_markdown
 from listdigest.render.text import render_text
 from listdigest.sources.archive import Archive
+from listdigest.sources.mailmap import Mailmap
 
 
 def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
                 since: str | None, until: str | None, name: str | None, top: int,
                 show_all: bool, db: str | None = None, history: bool | None = None,
-                wait_days: int = 7) -> Digest:
+                wait_days: int = 7, mailmap: Path | None = None) -> Digest:
     """Read the selected range (from the index at ``db`` or the default path when there
     is one, else from git) and build its digest, printing the account on stderr.
     ``history`` (default: whenever an index exists) reads the index's whole history for
@@ -51,20 +53,24 @@ def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
     with current_index(archive, db, create=bool(history)) as idx:
         d = digest_range(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since,
                          until=until, name=name, top=top, show_all=show_all,
-                         history=history is not False, wait_days=wait_days)
+                         history=history is not False, wait_days=wait_days,
+                         mailmap=mailmap)
     return d
 
 
 def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
                  rev_to: str | None, since: str | None, until: str | None,
                  name: str | None, top: int, show_all: bool, check: bool = True,
-                 history: bool = True, wait_days: int = 7, label: str | None = None) -> Digest:
+                 history: bool = True, wait_days: int = 7, label: str | None = None,
+                 mailmap: Path | None = None) -> Digest:
     """The digest of a range read from an open, current index or (``idx`` None) from git;
     the account goes to stderr. ``check``: a date range wholly outside the archive is an
     error (``update`` passes False: a quiet week is no error). With an index and
     ``history``, each series gets its other postings and the replies the index holds
-    after the range."""
+    after the range. ``mailmap``: a .mailmap file merging each person's addresses."""
     sel = select(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since, until=until)
+    if mailmap is not None:
+        sel.messages = apply_mailmap(archive, sel.messages, Mailmap(mailmap))
     if check:
         check_inside(archive, sel)
     name = name or default_list_name(archive, sel.messages)
@@ -159,17 +165,19 @@ Examples:
 @click.option("--link-base", metavar="URL",
               help="Give each series a web link: URL + Message-ID "
                    "(e.g. https://lore.kernel.org/r/).")
+@click.option("--mailmap", metavar="FILE", type=click.Path(path_type=Path),
+              help="Merge each person's addresses as this .mailmap (git's format) says.")
 @mail_options
-def digest(archive: str, rev_from: str | None, rev_to: str | None, since: str | None,
-           until: str | None, name: str | None, top: int, fmt: str, show_all: bool,
-           output: str | None, db: str | None, history: bool | None, wait_days: int,
+def digest(archive: str, mailmap: Path | None, rev_from: str | None, rev_to: str | None,
+           since: str | None, until: str | None, name: str | None, top: int, fmt: str,
+           show_all: bool, output: str | None, db: str | None, history: bool | None, wait_days: int,
            link_base: str | None, mail_from: str | None, mail_to: tuple[str, ...],
            in_reply_to: tuple[str, ...], mail_html: bool) -> None:
     """Print the digest of ARCHIVE (a public-inbox inbox, epoch or v1 repository)."""
     link_base = check_link_base(link_base)
     d = make_digest(Archive.open(archive), rev_from=rev_from, rev_to=rev_to, since=since,
                     until=until, name=name, top=top, show_all=show_all, db=db,
-                    history=history, wait_days=wait_days)
+                    history=history, wait_days=wait_days, mailmap=mailmap)
     d.link_base = link_base
     if fmt == "json":  # streamed: a whole archive's JSON is never held in memory
         write_output(iter_json(d), output)

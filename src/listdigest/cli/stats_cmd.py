@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from listdigest.cli.digest_cmd import report, write_output
 from listdigest.cli.index_cmd import current_index
 from listdigest.cli.options import RANGE_HELP, envelope, mail_options, range_options
-from listdigest.digest import Selection, check_inside, default_list_name, select
+from listdigest.digest import Selection, apply_mailmap, check_inside, default_list_name, select
 from listdigest.render.atom import render_stats_atom
 from listdigest.render.email_message import as_text, stats_email
 from listdigest.render.html import render_stats_html
@@ -15,6 +17,7 @@ from listdigest.render.json import render_stats_json
 from listdigest.render.markdown import render_stats_markdown
 from listdigest.render.text import render_stats_text
 from listdigest.sources.archive import Archive
+from listdigest.sources.mailmap import Mailmap
 from listdigest.stats.history import PERIODS, build_statistics
 
 EXAMPLES = """\b
@@ -30,10 +33,12 @@ Examples:
 @range_options
 @click.option("--by", type=click.Choice(PERIODS), default="year", show_default=True,
               help="Length of a period.")
+@click.option("--mailmap", metavar="FILE",
+              help="Merge each person's addresses as this .mailmap (git's format) says.")
 @mail_options
-def stats(archive: str, by: str, rev_from: str | None, rev_to: str | None,
-          since: str | None, until: str | None, name: str | None, top: int, fmt: str,
-          output: str | None, db: str | None, mail_from: str | None,
+def stats(archive: str, by: str, mailmap: str | None, rev_from: str | None,
+          rev_to: str | None, since: str | None, until: str | None, name: str | None,
+          top: int, fmt: str, output: str | None, db: str | None, mail_from: str | None,
           mail_to: tuple[str, ...], in_reply_to: tuple[str, ...], mail_html: bool) -> None:
     """Messages, patches, series, replies, reviews and people of ARCHIVE per period, with
     the top domains, contributors and reviewers. Fast over years with an index
@@ -42,6 +47,8 @@ def stats(archive: str, by: str, rev_from: str | None, rev_to: str | None,
     ranges = {"rev_from": rev_from, "rev_to": rev_to, "since": since, "until": until}
     with current_index(arch, db) as idx:
         sel = select(arch, idx, **ranges)
+    if mailmap:
+        sel.messages = apply_mailmap(arch, sel.messages, Mailmap(Path(mailmap)))
     check_inside(arch, sel)
     name = name or default_list_name(arch, sel.messages)
     report(sel.accounting, name)

@@ -100,7 +100,8 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime,
         start = end = None
         since = cfg.since or (now - timedelta(days=FIRST_RUN_DAYS)).date().isoformat()
     d = digest_range(archive, idx, rev_from=start, rev_to=end, since=since, until=None,
-                     name=cfg.name, top=cfg.top, show_all=False, check=False, label=cfg.key)
+                     name=cfg.name, top=cfg.top, show_all=False, check=False, label=cfg.key,
+                     mailmap=cfg.mailmap)
     d.link_base = cfg.link_base
     if d.accounting.messages == 0 and not write_empty:
         note(f"{cfg.key}: no message in {start[:9] if start else since}..{tip[:9]}; "
@@ -201,6 +202,7 @@ The config (TOML):
   since = "2025-08-01"                  # first run only (default: 7.days.ago)
   output = "~/www/kvm"                  # instead of <output>/kvm
   db = "~/kvm.sqlite"                   # instead of the default index
+  mailmap = "~/kvm.mailmap"             # merge people's addresses (git's .mailmap format)
 """
 
 
