@@ -364,3 +364,11 @@ def test_a_long_range_draws_a_bar_per_week(may2020: Digest) -> None:
                         "2020-W21: 7 messages", "2020-W21: 4 patch emails"]
     assert bars[-2:] == ["2020-W35: 1 messages", "2020-W35: 1 patch emails"]
     assert len(bars) == 2 * 16
+
+
+def test_references_keep_the_threads_root_and_the_latest_digests(may2020: Digest) -> None:
+    ids = tuple(f"d{n}@example.org" for n in range(12))
+    msg = email.message_from_string(as_text(digest_email(may2020, Envelope(references=ids))),
+                                    policy=policy.default)
+    assert msg["In-Reply-To"] == "<d11@example.org>"
+    assert msg["References"].split() == [f"<d{n}@example.org>" for n in (0, *range(3, 12))]

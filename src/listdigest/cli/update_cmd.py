@@ -29,11 +29,11 @@ from listdigest.render.atom import FEED_TAG_DATE, digest_entry, tag_id, updated_
 from listdigest.render.email_message import (
     DEFAULT_FROM,
     DEFAULT_TO,
-    MAX_REFERENCES,
     Envelope,
     as_text,
     digest_email,
     digest_message_id,
+    thread_ids,
 )
 from listdigest.sources import mirror as mirroring
 from listdigest.sources.archive import Archive
@@ -118,7 +118,7 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime,
                             date=now)
         msg = digest_email(d, envelope, message_id=digest_message_id(
             cfg.key, first, tip[:9], sender))
-        thread = [*thread, str(msg["Message-ID"]).strip("<>")][-MAX_REFERENCES:]
+        thread = thread_ids([*thread, str(msg["Message-ID"]).strip("<>")])
     stamp = now.strftime("%Y-%m-%d")
     written = []
     for fmt in cfg.formats:

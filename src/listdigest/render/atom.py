@@ -33,7 +33,6 @@ class Entry:
     title: str
     updated: str
     html: str
-    link: str | None = None
 
 
 def tag_id(list_id: str, date: str, specific: str) -> str:

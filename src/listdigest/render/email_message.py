@@ -48,6 +48,12 @@ def digest_message_id(list_name: str, start: str, end: str, sender: str) -> str:
     return f"{left}@{domain}"
 
 
+def thread_ids(ids: list[str]) -> list[str]:
+    """The Message-IDs a References header keeps of a thread: the first (the thread's
+    root, so clients keep one thread) and the latest, MAX_REFERENCES at most."""
+    return ids if len(ids) <= MAX_REFERENCES else [ids[0], *ids[-MAX_REFERENCES + 1:]]
+
+
 def _body_cte(text: str) -> str:
     """7bit for ASCII with lines SMTP carries as they are, else quoted-printable."""
     ok = text.isascii() and all(len(line) <= 998 for line in text.splitlines())
@@ -67,11 +73,10 @@ def build_message(*, subject: str, text: str, html: str | None, message_id: str,
     msg["Subject"] = one_line(subject)
     msg["Date"] = format_datetime(envelope.date)
     msg["Message-ID"] = f"<{message_id}>"
-    refs = [r for r in (one_line(r).strip("<> ") for r in envelope.references) if r]
+    refs = thread_ids([r for r in (one_line(r).strip("<> ") for r in envelope.references) if r])
     if refs:
-        kept = refs if len(refs) <= MAX_REFERENCES else [refs[0], *refs[-MAX_REFERENCES + 1:]]
         msg["In-Reply-To"] = f"<{refs[-1]}>"
-        msg["References"] = " ".join(f"<{r}>" for r in kept)
+        msg["References"] = " ".join(f"<{r}>" for r in refs)
     if list_id := one_line(list_id).strip("<>"):
         msg["X-Listdigest-List-Id"] = f"<{list_id}>"
     msg["MIME-Version"] = "1.0"
