@@ -116,6 +116,7 @@ def test_series_page_shows_versions_reviewers_and_replies(site: str) -> None:
         "Oliver Upton <oliver.upton@linux.dev>", "Ricardo Koller <ricarkol@google.com>",
         "Ard Biesheuvel <ardb@kernel.org>"]}
     assert data["reviews"] == {"Reviewed-by": 4}
+    assert data["state"] == "superseded"  # by v2
     assert len(data["replies"]) == 16
     assert [p["subject"] for p in data["patches"]][1:] == [
         "[PATCH 1/3] KVM: arm64: Fix S1PTW handling on RO memslots",
@@ -126,6 +127,7 @@ def test_series_page_shows_versions_reviewers_and_replies(site: str) -> None:
     page = get(site, f"/kvmarm/series/{V2}").text
     assert f"<h1>{TITLE}</h1>" in page
     assert f'href="/kvmarm/series/{V1}">v1</a>' in page and "v2 (this)" in page
+    assert '<span class="state waiting">waiting</span>' in page
     assert "Replies (0)" in page and f'<a href="https://lore.kernel.org/r/{V2}">lore</a>' in page
 
 

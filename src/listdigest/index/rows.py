@@ -68,6 +68,9 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     "CREATE INDEX IF NOT EXISTS messages_sender ON messages (from_addr, date)"
     " WHERE kind IN ('cover', 'patch')",
     "CREATE INDEX IF NOT EXISTS messages_commit_time ON messages (commit_time)",
+    # serve's pages: a series by its key, a person's patch emails
+    "CREATE INDEX IF NOT EXISTS messages_series ON messages (series_key)",
+    "CREATE INDEX IF NOT EXISTS messages_author ON messages (author_addr)",
     "CREATE INDEX IF NOT EXISTS messages_change_id ON messages (change_id) WHERE change_id != ''",
     "CREATE INDEX IF NOT EXISTS messages_unread ON messages (epoch) WHERE blob IS NOT NULL"
     " AND reason != ''",

@@ -19,14 +19,22 @@ from listdigest.index.rows import SELECT, scanned_of
 from listdigest.mail.address import parse_address
 from listdigest.mail.message import Message
 from listdigest.mail.subject import parse_subject
-from listdigest.model.series import Series, attach_replies, group_series, review_trailers
+from listdigest.model.series import (
+    Posting,
+    Series,
+    attach_replies,
+    group_series,
+    review_trailers,
+    reviewers,
+)
 from listdigest.sources.archive import Archive
 from listdigest.stats.history import period_of
 
 WEEK = 7 * 86400
 #: 1970-01-05, a Monday: weeks start on Mondays (ISO 8601), in UTC.
 _MONDAY = 4 * 86400
-_PATCH_KINDS = "kind IN ('patch', 'cover')"
+#: Written as the index's partial indexes are, so SQLite can use them.
+_PATCH_KINDS = "kind IN ('cover', 'patch')"
 
 
 class Unavailable(Exception):
@@ -112,12 +120,24 @@ def newest_weeks(idx: Index, count: int, now: int) -> list[Week]:
     return [Week(*r) for r in rows]
 
 
+#: Activity per month by index file, kept with the state of the index it was read from.
+_ACTIVITY: dict[Path, tuple[tuple, list[tuple[str, int, int]]]] = {}  # type: ignore[type-arg]
+
+
 def monthly_activity(idx: Index) -> list[tuple[str, int, int]]:
-    """(``YYYY-MM``, messages, patch emails) per month of the whole history."""
+    """(``YYYY-MM``, messages, patch emails) per month of the whole history. A scan of
+    every row, so it is kept until the index changes: every update or rewrite moves an
+    epoch's indexed tip, and a rebuild changes the fingerprint."""
+    state = tuple(idx.db.execute("SELECT epoch, tip, count FROM epochs ORDER BY epoch"))
+    cached = _ACTIVITY.get(idx.path)
+    if cached and cached[0] == state:
+        return cached[1]
     rows = idx.db.execute(
         "SELECT strftime('%Y-%m', date, 'unixepoch') AS month, count(*),"
         f" sum({_PATCH_KINDS}) FROM messages WHERE reason = '' GROUP BY month ORDER BY month")
-    return [(m, n, p) for m, n, p in rows]
+    activity = [(m, n, p) for m, n, p in rows]
+    _ACTIVITY[idx.path] = (state, activity)
+    return activity
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,12 +183,16 @@ def series_lines(idx: Index, keys: list[str], matched: dict[str, int] | None = N
     return out
 
 
-def newest_series(idx: Index, count: int) -> list[SeriesLine]:
-    """The ``count`` series whose first message came last."""
+def newest_series(idx: Index, count: int, window: int = 1000) -> list[SeriesLine]:
+    """The ``count`` series whose first message came last, among the ``window`` newest
+    patch emails (read backwards along the primary key: no scan of the history)."""
     rows = idx.db.execute(
-        f"SELECT series_key FROM messages WHERE {_PATCH_KINDS} GROUP BY series_key"
-        " ORDER BY min(epoch * 1000000000 + pos) DESC LIMIT ?", (count,))
-    return series_lines(idx, [k for (k,) in rows])
+        f"SELECT series_key FROM messages WHERE {_PATCH_KINDS}"
+        " ORDER BY epoch DESC, pos DESC LIMIT ?", (window,)).fetchall()
+    first: dict[str, int] = {}
+    for age, (key,) in enumerate(rows):
+        first[key] = age  # the oldest sight in the window wins: its first message
+    return series_lines(idx, sorted(first, key=first.__getitem__)[:count])
 
 
 # --- one series -------------------------------------------------------------------------
@@ -179,7 +203,7 @@ class SeriesView:
 
     series: Series
     reviewers: dict[str, list[str]]
-    """Reviewer labels (``Name <addr>``) by trailer, in order of first review."""
+    """Reviewer labels (``Name <addr>``) by trailer (the model's ``reviewers``)."""
     versions: list[SeriesLine] = field(default_factory=list)
     """Every posting with the same sender and subject text, oldest first (this one too)."""
 
@@ -204,18 +228,14 @@ def find_series(idx: Index, message_id: str) -> SeriesView | None:
     replies = messages(idx, f"kind = 'reply' AND thread IN ({marks})", tuple(threads))
     attach_replies(found, replies)
     s = found[0]
-    return SeriesView(s, reviewers_of(s.replies), versions_of(idx, s))
-
-
-def reviewers_of(replies: list[Message]) -> dict[str, list[str]]:
-    """Who gave which review trailer in ``replies``, each person once per trailer."""
-    out: dict[str, list[str]] = {}
-    for reply in replies:
-        for tag, value in review_trailers(reply):
-            names = out.setdefault(tag, [])
-            if value not in names:
-                names.append(value)
-    return out
+    versions = versions_of(idx, s)
+    own = {m.message_id for m in s.messages}
+    began = min(m.date for m in s.messages)
+    s.earlier = [Posting(v.version, v.date, v.message_id) for v in versions
+                 if v.date < began and v.message_id not in own]
+    s.later = [Posting(v.version, v.date, v.message_id) for v in versions
+               if v.date > began and v.message_id not in own]
+    return SeriesView(s, reviewers(s), versions)
 
 
 def _subject_key(text: str) -> str:
