@@ -29,6 +29,7 @@ test: $(STAMP) chromium
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/bench.py
+	$(VENV)/bin/python bench/serve.py
 
 # The synthetic LKML-like inboxes (bench/synth.py) go to $(BENCH_DATA), outside the checkout.
 SCALE ?= 200000

@@ -156,6 +156,13 @@ def test_search_finds_a_known_subject_and_nothing_for_nonsense(site: str) -> Non
     by_path = get(site, "/kvmarm/search?q=path:arch/arm64/kvm/mmu.c+since:2022-12-20"
                         "+until:2022-12-20&format=json").json()
     assert [s["message_id"] for s in by_path["series"]] == [V1]
+    superseded = get(site, "/kvmarm/search?q=S1PTW+author:maz+state:superseded&format=json")
+    assert [(s["date"][:10], s["title"]) for s in superseded.json()["series"]] == [
+        ("2022-12-20", TITLE),
+        ("2020-09-09", "KVM: arm64: Assume write fault on S1PTW permission fault on "
+                       "instruction fetch")]  # posted again as 1/2 on 2020-09-18
+    waiting = get(site, "/kvmarm/search?q=S1PTW+author:maz+state:waiting&format=json").json()
+    assert [s["date"][:10] for s in waiting["series"]] == ["2023-01-03", "2020-09-18"]
     none = get(site, "/kvmarm/search?q=zyxwvutsrq&format=json").json()
     assert (none["total"], none["series"]) == (0, [])
     assert "0 series match" in get(site, "/kvmarm/search?q=zyxwvutsrq").text
@@ -190,6 +197,7 @@ def test_home_digest_and_statistics(site: str) -> None:
     ("/kvmarm/search?q=kvm&page=99999999999999999999", 400),
     ("/kvmarm/search?q=kvm&page=900", 404),
     ("/kvmarm/search?q=colour:red", 400),
+    ("/kvmarm/search?q=kvm+state:forgotten", 400),
     ("/kvmarm/search?q=since:notadate", 400),
     ("/kvmarm/stats?by=fortnight", 400),
     ("/kvmarm/?format=xml", 400),

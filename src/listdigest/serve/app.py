@@ -47,7 +47,7 @@ from listdigest.render.charts import column_chart
 from listdigest.render.html import digest_context, environment
 from listdigest.render.json import render_stats_json, to_json
 from listdigest.render.text import author, missing, series_summary
-from listdigest.render.view import day, state_of, stats_charts
+from listdigest.render.view import STATES, day, state_of, stats_charts
 from listdigest.serve import store
 from listdigest.serve.store import ServedList, Unavailable, reading
 from listdigest.stats.history import PERIODS, build_statistics
@@ -58,6 +58,8 @@ MAX_PAGE = 10_000
 #: A digest page reads at most this many messages (the whole of a big list is for stats).
 MAX_DIGEST_MESSAGES = 20_000
 WEEKS_SHOWN = 12
+#: A search with state: works out the state of at most this many matching series.
+MAX_STATE_SERIES = 2000
 
 
 class Problem(HTTPException):
@@ -366,16 +368,26 @@ class Site:
         total = 0
         if q:
             try:
-                query = parse_query(q)
+                query = parse_query(q, extra=("state",))
                 lo = parse_bound(query.since, end=False)
                 hi = parse_bound(query.until, end=True)
             except ListdigestError as exc:
                 raise Problem(400, str(exc)) from None
+            wanted = {w.lower().replace("-", " ") for w in query.filters.get("state", [])}
+            if unknown := sorted(wanted - set(STATES)):
+                raise Problem(400, f"unknown state {unknown[0]!r} (states: {', '.join(STATES)})")
             with reading(lst) as idx:
                 try:
                     found = search_series(idx.db, query, lo, hi)
                 except QueryError as exc:
                     raise Problem(400, str(exc)) from None
+                if wanted:
+                    if len(found) > MAX_STATE_SERIES:
+                        raise Problem(400, f"state: reads each series' replies and versions:"
+                                           f" narrow the search below {MAX_STATE_SERIES}"
+                                           f" series first ({len(found)} match)")
+                    states = store.series_states(idx, [k for k, _ in found])
+                    found = [(k, n) for k, n in found if states.get(k) in wanted]
                 total = len(found)
                 chunk = found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
                 if page > 1 and not chunk:

@@ -306,3 +306,52 @@ def find_person(idx: Index, address: str, by: str) -> Person | None:
         period(r.date).reviews += 1
     name = max(set(names), key=names.count) if names else ""
     return Person(address, name, series, reviews, [periods[k] for k in sorted(periods)])
+
+
+# --- states, for search's state: filter -------------------------------------------------
+
+_CHUNK = 500  # SQLite host parameters per query, well under its limit
+
+
+def _rows_in(idx: Index, where: str, column: str, values: list[str]) -> list[Message]:
+    """Messages matching ``where`` whose ``column`` is one of ``values`` (in chunks)."""
+    found: list[Message] = []
+    for i in range(0, len(values), _CHUNK):
+        chunk = values[i:i + _CHUNK]
+        found += messages(idx, f"{where} AND {column} IN ({','.join('?' * len(chunk))})",
+                          tuple(chunk))
+    return found
+
+
+def series_states(idx: Index, keys: list[str]) -> dict[str, str]:
+    """The model's state of each series key: its patches regrouped, the replies of its
+    threads attached, and its later versions (same sender and subject text) looked up,
+    all in a few batched queries."""
+    patches = _rows_in(idx, _PATCH_KINDS, "series_key", keys)
+    key_of: dict[str, str] = {}
+    for i in range(0, len(keys), _CHUNK):
+        chunk = keys[i:i + _CHUNK]
+        key_of.update(idx.db.execute(
+            "SELECT message_id, series_key FROM messages WHERE series_key IN "
+            f"({','.join('?' * len(chunk))})", tuple(chunk)))
+    found = group_series(patches)
+    threads = sorted({t for s in found for m in s.messages
+                      for t in (m.message_id, m.references[0] if m.references else "") if t})
+    attach_replies(found, _rows_in(idx, "kind = 'reply'", "thread", threads))
+    senders = sorted({s.sender for s in found})
+    firsts = _rows_in(idx, f"{_PATCH_KINDS} AND (counter IS NULL OR counter <= 1)",
+                      "from_addr", senders)
+    posted: dict[tuple[str, str], list[Message]] = {}
+    for m in firsts:
+        posted.setdefault((m.from_addr, _subject_key(m.tags.text)), []).append(m)
+    states: dict[str, str] = {}
+    for s in found:
+        own = {m.message_id for m in s.messages}
+        began = min(m.date for m in s.messages)
+        s.later = [Posting(m.tags.version, m.date, m.message_id)
+                   for m in posted.get((s.sender, _subject_key(s.title)), [])
+                   if m.date > began and m.message_id not in own]
+        for m in s.messages:
+            if (key := key_of.get(m.message_id)) is not None:
+                states.setdefault(key, s.state)
+    return states
