@@ -15,7 +15,9 @@ import hashlib
 import math
 import re
 import sqlite3
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -58,6 +60,8 @@ MAX_PAGE = 10_000
 #: A digest page reads at most this many messages (the whole of a big list is for stats).
 MAX_DIGEST_MESSAGES = 20_000
 WEEKS_SHOWN = 12
+#: Bytes of answers kept by the page cache.
+CACHE_BYTES = 64 << 20
 #: A search with state: works out the state of at most this many matching series.
 MAX_STATE_SERIES = 2000
 
@@ -148,11 +152,60 @@ def render_page(template: str, **context: Any) -> str:
     return _environment().get_template(template).render({**HELPERS, **context})
 
 
+class PageCache:
+    """Answers already made, by list, URL and the state of the list's index: a page of
+    an unchanged index is the same page, so it is sent again instead of being made again
+    (a busy week's digest reads thousands of rows and bodies). Bounded in bytes, oldest
+    dropped first; any update of the index makes its pages be made anew."""
+
+    def __init__(self, limit: int = CACHE_BYTES) -> None:
+        self.limit, self.size = limit, 0
+        self.pages: OrderedDict[tuple[str, str, str], tuple[tuple, Response]] = OrderedDict()  # type: ignore[type-arg]
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str], state: tuple) -> Response | None:  # type: ignore[type-arg]
+        with self.lock:
+            hit = self.pages.get(key)
+            if hit is None or hit[0] != state:
+                return None
+            self.pages.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: tuple[str, str, str], state: tuple, response: Response) -> None:  # type: ignore[type-arg]
+        if len(response.body) > self.limit // 8:
+            return
+        with self.lock:
+            if (old := self.pages.pop(key, None)) is not None:
+                self.size -= len(old[1].body)
+            self.pages[key] = (state, response)
+            self.size += len(response.body)
+            while self.size > self.limit:
+                _, (_, dropped) = self.pages.popitem(last=False)
+                self.size -= len(dropped.body)
+
+
 class Site:
     """The pages of the served lists."""
 
     def __init__(self, lists: list[ServedList]) -> None:
         self.lists = {lst.key: lst for lst in lists}
+        self.cache = PageCache()
+
+    def cached(self, endpoint: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        """``endpoint`` answered from the page cache while the list's index is unchanged
+        (only complete answers, status 200, are kept)."""
+        def answer(request: Request) -> Response:
+            lst = self._list(request)
+            state = store.index_state(lst)
+            key = (lst.key, request.url.path, request.url.query)
+            if (hit := self.cache.get(key, state)) is not None:
+                return Response(hit.body, hit.status_code, headers=dict(hit.headers))
+            response = endpoint(request)
+            if response.status_code == 200:
+                self.cache.put(key, state, response)
+            return response
+
+        return answer
 
     # --- plumbing -------------------------------------------------------------------
 
@@ -473,12 +526,12 @@ def create_app(lists: list[ServedList]) -> ASGIApp:
     site = Site(lists)
     routes = [
         Route("/", site.lists_page),
-        Route("/{list}/", site.home),
-        Route("/{list}/digest", site.digest),
-        Route("/{list}/series/{mid:path}", site.series),
-        Route("/{list}/person/{address:path}", site.person),
-        Route("/{list}/stats", site.stats),
-        Route("/{list}/search", site.search),
+        Route("/{list}/", site.cached(site.home)),
+        Route("/{list}/digest", site.cached(site.digest)),
+        Route("/{list}/series/{mid:path}", site.cached(site.series)),
+        Route("/{list}/person/{address:path}", site.cached(site.person)),
+        Route("/{list}/stats", site.cached(site.stats)),
+        Route("/{list}/search", site.cached(site.search)),
     ]
     app = Starlette(routes=routes, exception_handlers={
         HTTPException: _http_error, Unavailable: _unavailable, sqlite3.Error: _unavailable,

@@ -74,6 +74,21 @@ def reading(lst: ServedList) -> Iterator[Index]:
         conn.close()
 
 
+def index_state(lst: ServedList) -> tuple:  # type: ignore[type-arg]
+    """What changes whenever the index does: each epoch's indexed tip and row count (an
+    update or a rewrite moves them) and the fingerprint (a rebuild). Pages made from an
+    index in the same state are the same."""
+    try:
+        conn = sqlite3.connect(f"file:{lst.db}?mode=ro", uri=True)
+        try:
+            return (tuple(conn.execute("SELECT epoch, tip, count FROM epochs ORDER BY epoch")),
+                    conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone())
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise Unavailable(f"cannot read the index of {lst.key}: {exc}") from None
+
+
 _FINGERPRINT: list[str] = []
 
 
