@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from listdigest.digest import judge_replies
 from listdigest.index import Index
 from listdigest.index.db import fingerprint
 from listdigest.index.rows import SELECT, scanned_of
@@ -243,6 +244,7 @@ def find_series(idx: Index, message_id: str) -> SeriesView | None:
     replies = messages(idx, f"kind = 'reply' AND thread IN ({marks})", tuple(threads))
     attach_replies(found, replies)
     s = found[0]
+    judge_replies(idx.archive, [s])  # applied, queued, a new version asked for
     versions = versions_of(idx, s)
     own = {m.message_id for m in s.messages}
     began = min(m.date for m in s.messages)
@@ -353,6 +355,7 @@ def series_states(idx: Index, keys: list[str]) -> dict[str, str]:
     threads = sorted({t for s in found for m in s.messages
                       for t in (m.message_id, m.references[0] if m.references else "") if t})
     attach_replies(found, _rows_in(idx, "kind = 'reply'", "thread", threads))
+    judge_replies(idx.archive, found)
     senders = sorted({s.sender for s in found})
     firsts = _rows_in(idx, f"{_PATCH_KINDS} AND (counter IS NULL OR counter <= 1)",
                       "from_addr", senders)
