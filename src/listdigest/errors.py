@@ -11,3 +11,7 @@ class ArchiveError(ListdigestError):
 
 class IndexError_(ListdigestError):
     """The index cannot be opened or is in use by another run."""
+
+
+class WorkerError(ListdigestError):
+    """A worker process reading part of a range died."""

@@ -31,8 +31,8 @@ def default_path(archive: Archive) -> Path:
     """``<XDG data>/listdigest/index/<name>-<hash of the resolved path>.sqlite``: one
     file per archive, named so a person can tell which list it belongs to."""
     root = archive.path.resolve()
-    digest = hashlib.sha1(str(root).encode()).hexdigest()[:12]
-    name = root.name.removesuffix(".git") or "archive"
+    digest = hashlib.sha1(os.fsencode(root)).hexdigest()[:12]
+    name = path_text(root.name).removesuffix(".git") or "archive"
     return platformdirs.user_data_path("listdigest") / "index" / f"{name}-{digest}.sqlite"
 
 
@@ -236,17 +236,39 @@ def existing_path(archive: Archive, db: str | os.PathLike[str] | None) -> Path |
     return path if path.exists() else None
 
 
+def path_text(path: str | os.PathLike[str]) -> str:
+    """A path as text that any stream or SQLite can take: bytes that are not UTF-8
+    (Linux allows them in names) are shown as ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 @contextmanager
 def open_index(archive: Archive, db: str | os.PathLike[str] | None = None) -> Iterator[Index]:
     """Open (creating it if needed) and lock the index of ``archive`` at ``db`` or the
-    default path; a second run on the same index is refused with one clear line."""
+    default path; a second run on the same index is refused with one clear line, and
+    any SQLite failure while it is open (a full disk) is one line too.
+
+    The path is resolved first: an index reached through a symlink has one lock, the
+    one of the file it names."""
     path = Path(db) if db is not None else default_path(archive)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = path.resolve()
+    if path.is_dir():
+        raise IndexError_(f"index {path_text(path)} is a folder, not an index file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexError_(f"cannot create the index folder {path_text(path.parent)}: "
+                          f"{exc.strerror or exc}") from None
     with _lock(path):
-        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn = sqlite3.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise IndexError_(f"cannot open index {path_text(path)}: {exc}") from None
         try:
             _prepare(conn, path, archive)
             yield Index(archive, path, conn)
+        except sqlite3.Error as exc:  # e.g. "database or disk is full": rows so far are kept
+            raise IndexError_(f"index {path_text(path)}: {exc}") from None
         finally:
             conn.close()
 
@@ -293,7 +315,11 @@ def _lock(path: Path) -> Iterator[None]:
     """An exclusive ``flock`` on ``<db>.lock`` holding the owner's pid; released by the
     kernel when the process ends, however it ends."""
     lock = path.with_name(path.name + ".lock")
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # a read-only folder: SQLite could not write its journal either
+        raise IndexError_(f"cannot lock index {path_text(path)}: {exc.strerror or exc} "
+                          "(the index and its folder must be writable)") from None
     _HELD.add(fd)
     try:
         try:
@@ -312,8 +338,11 @@ def _lock(path: Path) -> Iterator[None]:
 
 
 def _prepare(conn: sqlite3.Connection, path: Path, archive: Archive) -> None:
-    """Create the tables; refuse another archive's index; drop rows made by other code."""
+    """Create the tables; refuse another archive's index and any other program's
+    database (before touching it: not even its journal mode changes); drop rows made
+    by other code."""
     try:
+        _refuse_foreign(conn, path)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA recursive_triggers = ON")  # a REPLACE's delete updates search
@@ -321,9 +350,10 @@ def _prepare(conn: sqlite3.Connection, path: Path, archive: Archive) -> None:
             conn.execute(_META)
             conn.execute(_STATE)
             meta = dict(conn.execute("SELECT key, value FROM meta"))
-            root = str(archive.path.resolve())
+            root = path_text(archive.path.resolve())
             if meta.get("archive", root) != root:
-                raise IndexError_(f"index {path} belongs to another archive: {meta['archive']}")
+                raise IndexError_(f"index {path_text(path)} belongs to another archive: "
+                                  f"{meta['archive']}")
             if meta.get("fingerprint") != (fp := fingerprint()):
                 conn.execute("DROP TABLE IF EXISTS messages")
                 conn.execute("DROP TABLE IF EXISTS epochs")
@@ -333,4 +363,22 @@ def _prepare(conn: sqlite3.Connection, path: Path, archive: Archive) -> None:
             conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                              [("archive", root), ("fingerprint", fp)])
     except sqlite3.DatabaseError as exc:
-        raise IndexError_(f"cannot open index {path}: {exc}") from None
+        raise IndexError_(f"cannot open index {path_text(path)}: {exc}") from None
+
+
+def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
+    """A database with tables is an index only if its ``meta`` table names an archive
+    and a fingerprint; anything else belongs to another program and is left alone."""
+    tables = sorted(name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'"))
+    if not tables:
+        return
+    meta: dict[str, str] = {}
+    if "meta" in tables:
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+        except (sqlite3.OperationalError, ValueError):  # other columns: not our table
+            meta = {}
+    if "archive" not in meta or "fingerprint" not in meta:
+        raise IndexError_(f"{path_text(path)} is another program's SQLite database, not a "
+                          f"listdigest index (tables: {', '.join(tables)}); left untouched")

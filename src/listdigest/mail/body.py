@@ -20,8 +20,10 @@ _DIFF_RE = re.compile(rb"\n(?:diff --git |Index: |--- (?:a/|\S[^\n]*\r?\n\+\+\+ 
 _INBODY_NAMES = "From|Subject|Date|Reply-To|Message-I[Dd]|Sender"
 _INBODY_RE = re.compile(rf"({_INBODY_NAMES}):[ \t]*(.*)")
 _INBODY_START_RE = re.compile(rf"(?:[ \t]*\r?\n)*(?:{_INBODY_NAMES}):".encode())
+#: At most 12 digits a count: a longer number is no diffstat (and would overflow SQLite).
 _DIFFSTAT_RE = re.compile(
-    rb" *(\d+) files? changed(?:, (\d+) insertions?\(\+\))?(?:, (\d+) deletions?\(-\))?"
+    rb" *(\d{1,12}) files? changed(?:, (\d{1,12}) insertions?\(\+\))?"
+    rb"(?:, (\d{1,12}) deletions?\(-\))?"
 )
 #: A trailer starts a line: the pattern begins with the newline, so the regex engine
 #: jumps from line to line (memchr) instead of trying every byte of long quoted replies.
@@ -90,10 +92,12 @@ class Body:
         data, lo, hi = self._data, self._start, self._end
         pos = data.rfind(b" changed", lo, hi)
         while pos != -1:
-            begin = data.rfind(b"\n", lo, pos) + 1 or lo
-            if d := _DIFFSTAT_RE.match(data, max(begin, lo), hi):
+            begin = max(data.rfind(b"\n", lo, pos) + 1, lo)
+            if d := _DIFFSTAT_RE.match(data, begin, hi):
                 return int(d.group(1)), int(d.group(2) or 0), int(d.group(3) or 0)
-            pos = data.rfind(b" changed", lo, pos)
+            # The summary starts its line: the other " changed" of this line are no use,
+            # and looking at each again would cost a line's length each (quadratic).
+            pos = data.rfind(b" changed", lo, begin)
         return None
 
     @property
@@ -196,7 +200,7 @@ def _multipart_text(ctype: str, body: bytes, depth: int = 0) -> tuple[bytes, str
             continue
         if data:  # each part in its own charset, re-encoded to one (UTF-8)
             text = bytes_to_text(data, cs).rstrip("\r\n") + "\n"
-            texts.append(text.encode("utf-8", "surrogatepass"))
+            texts.append(text.encode("utf-8"))
     return b"\n".join(texts), "utf-8"
 
 

@@ -17,6 +17,9 @@ import re
 _FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
 _ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS_RE = re.compile(r"(\?=)[ \t\r\n]+(?==\?[^?\s]+\?[bBqQ]\?)")
+#: A UTF-16 surrogate left alone by a decoder (``utf-7``, ``unicode_escape``): no text
+#: holds one, and SQLite, JSON files and terminals refuse to encode it.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 #: Fields a digest or the index reads. Matching only these names keeps the scan of
 #: a header block (often 50 fields of Received and DKIM lines) inside the regex engine.
@@ -72,9 +75,11 @@ def bytes_to_text(data: bytes, charset: str | None = None) -> str:
             charset = None
         else:
             try:
-                return data.decode(charset)
+                text = data.decode(charset)
             except (UnicodeDecodeError, LookupError, ValueError):
                 pass
+            else:
+                return text if text.isascii() else _SURROGATE_RE.sub("\ufffd", text)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -23,6 +23,11 @@ _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 _LIST_ID_RE = re.compile(r"<([^<>]+)>")
 _MAX_TZ_SECONDS = 14 * 3600  # UTC-12:00 … UTC+14:00 are the zones in use
 _MAX_AHEAD_SECONDS = 86400  # a Date this far after its commit time is not believed
+#: 9999-12-31T23:59:59Z, the last second a date of four-digit years can name.
+MAX_TIME = 253_402_300_799
+#: A year written with three or four digits below 1000 (``0000``): ``parsedate`` would
+#: read it as a two-digit year (``2000``); it is no date of any mail.
+_TINY_YEAR_RE = re.compile(r"(?<![\d+\-:])0\d{2,3}(?![\d:])")
 #: ``git request-pull`` writes this line; it marks a pull request whatever its subject
 #: says (``[GIT] Networking``).
 _PULL_BODY_RE = re.compile(r"(?im)^are available in the git repository at")
@@ -105,7 +110,7 @@ def parse_date(value: str) -> int | None:
         parts = parsedate_tz(value)
     except (ValueError, IndexError, TypeError, OverflowError):
         return None
-    if parts is None:
+    if parts is None or _TINY_YEAR_RE.search(value):
         return None
     offset = parts[9] or 0
     if abs(offset) > _MAX_TZ_SECONDS or not 1970 <= parts[0] <= 9999:
@@ -114,9 +119,21 @@ def parse_date(value: str) -> int | None:
             and 0 <= parts[5] <= 61):  # fuzzed "23:22:904070804030804" is no time of day
         return None
     try:
-        return calendar.timegm((*parts[:6], 0, 1, -1)) - offset
+        when = calendar.timegm((*parts[:6], 0, 1, -1)) - offset
     except (ValueError, OverflowError):
         return None
+    # 9999-12-31 in a zone west of UTC is a moment of the year 10000, which no date
+    # type (Python's, SQLite's, JSON's ISO strings) can show.
+    return when if 0 <= when <= MAX_TIME else None
+
+
+def unix_lines(raw: bytes) -> bytes:
+    """A message whose lines end in CR alone (classic Mac OS mail) read as if they ended
+    in LF: without it, the whole message would be one header line. Mail with any LF is
+    left as it is (the test stops at the first LF, so it costs nothing)."""
+    if b"\n" not in raw and b"\r" in raw:
+        return raw.replace(b"\r", b"\n")
+    return raw
 
 
 def header_date(value: str, commit_time: int) -> int | None:
@@ -132,7 +149,8 @@ def header_date(value: str, commit_time: int) -> int | None:
 def message_date(raw: bytes, commit_time: int) -> int:
     """The date ``parse_message`` would give, from the header alone (a quarter of the
     cost): enough to leave out a message dated outside a range without parsing it."""
-    date = header_date(header_fields(split_message(raw)[0]).get("date", ""), commit_time)
+    date = header_date(header_fields(split_message(unix_lines(raw))[0]).get("date", ""),
+                       commit_time)
     return commit_time if date is None else date
 
 
@@ -154,6 +172,7 @@ def kind_of(subject: Subject, *, has_diff: bool = False) -> str:
 def parse_message(raw: bytes, *, commit: str = "", epoch: int = 0, blob: str = "",
                   commit_time: int = 0) -> tuple[Message, Body]:
     """Parse raw message bytes; never raises on malformed mail."""
+    raw = unix_lines(raw)
     block, body_start = split_message(raw)
     fields = header_fields(block)
     subject_text = decode_words(fields.get("subject", ""))
@@ -211,5 +230,6 @@ def _list_id(value: str) -> str:
 
 def commit_message(raw: bytes) -> Body:
     """Re-read a message's body for display (the index keeps no bodies)."""
+    raw = unix_lines(raw)
     block, body_start = split_message(raw)
     return parse_body(header_fields(block), raw, body_start)

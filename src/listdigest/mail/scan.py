@@ -16,10 +16,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import TypeVar
 
+from listdigest.errors import WorkerError
 from listdigest.mail.message import Message, message_date, parse_message
 from listdigest.sources.archive import Archive, CommitEntry
 from listdigest.sources.blobs import read_blobs
@@ -137,15 +140,23 @@ def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], *,
     if len(head) < 2 or n < 2:
         yield from map(fn, chain(head, it))
         return
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(n, initializer=_worker_init, initargs=(os.getpid(), setup)) as pool:
-        pending: deque[multiprocessing.pool.AsyncResult[R]] = deque()
+    # concurrent.futures, not multiprocessing.Pool: when a worker dies (killed, out of
+    # memory) the latter waits for its lost result for ever; this one reports it.
+    pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_init, initargs=(os.getpid(), setup))
+    pending: deque[Future[R]] = deque()
+    try:
         for task in chain(head, it):
-            pending.append(pool.apply_async(fn, (task,)))
+            pending.append(pool.submit(fn, task))
             if len(pending) >= 2 * n:
-                yield pending.popleft().get()
+                yield pending.popleft().result()
         while pending:
-            yield pending.popleft().get()
+            yield pending.popleft().result()
+    except BrokenProcessPool:
+        raise WorkerError("a worker process died (killed, or out of memory); run again "
+                          "(an index build resumes where it stopped)") from None
+    finally:  # also when the caller fails or stops early: queued tasks are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _worker_init(parent: int, setup: Callable[[], None] | None) -> None:

@@ -27,11 +27,14 @@ _REPLY_RE = re.compile(  # English, German, Nordic, Dutch, Polish, French, Itali
 )
 _BRACKET_RE = re.compile(r"^\[([^\]]*)\]\s*(?::\s*)?")  # "[Patch 2/2]: text" too
 _TOKEN_SPLIT_RE = re.compile(r"[,:\s]+")  # [PATCH net-next,v3,1/2], [stable:PATCH]
-_VERSION_RE = re.compile(r"(?i)^(?:patch-?|rfc-?)?v(\d+)$")  # v2, PATCHv2, RFCv2
+#: Numbers have at most 5 digits (zero padding aside): the longest series sent had 2,298
+#: patches, and a bigger number (``1/100000000``, a thousand-digit one) is a plain tag,
+#: never a counter that would list 10^8 missing patches or overflow SQLite.
+_VERSION_RE = re.compile(r"(?i)^(?:patch-?|rfc-?)?v0*(\d{1,5})$")  # v2, PATCHv2, RFCv2
 #: Tags that mark a patch sent again inside its own thread to replace one posting:
 #: ``[PATCH v5 3/6 (fix)]``, ``[PATCH v5 3/6 REPLACE]``.
 _REPLACEMENT_RE = re.compile(r"(?i)^\(?(?:fix|fixed|fixup|replace|replacement|updated?)\)?$")
-_COUNTER_RE = re.compile(r"^(\d+)/(\d+)$")
+_COUNTER_RE = re.compile(r"^0*(\d{1,5})/0*(\d{1,5})$")
 _OF_RE = re.compile(r"(?i)\b(\d+)\s+of\s+(\d+)\b")
 
 

@@ -19,9 +19,10 @@ from pathlib import Path
 
 from listdigest.errors import ArchiveError
 
-_EPOCH_RE = re.compile(r"^(\d+)\.git$")
+_EPOCH_RE = re.compile(r"^(\d{1,9})\.git$")  # a longer number is no epoch of any list
 _V1_PATH_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{38}$")
 _ZERO = "0" * 40
+_MAX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 #: Environment for every git call: never prompt, never fetch missing objects of a
 #: partial clone over the network (a missing blob is reported, not fetched).
@@ -147,7 +148,7 @@ class Archive:
     def commit_time(self, rev: str) -> int:
         """The commit time of ``rev`` (seconds since the epoch)."""
         epoch, commit = self.resolve(rev)
-        return int(git(epoch.path, "log", "-1", "--format=%ct", commit).decode().strip())
+        return _clamp_time(git(epoch.path, "log", "-1", "--format=%ct", commit).strip())
 
     def check_order(self, start: str | None, end: str | None) -> None:
         """One clear error when ``start`` comes after ``end`` in the timeline (a later
@@ -212,7 +213,7 @@ class Archive:
                 if seen:
                     yield CommitEntry(commit, epoch.number, ctime, blob, "" if blob else note)
                 head = line[1:].split()
-                commit, ctime = head[0].decode(), int(head[1])
+                commit, ctime = head[0].decode(), _clamp_time(head[1])
                 blob, note, seen = None, "adds no message", True
             elif line.startswith(b":"):
                 meta, _, path = line.rstrip(b"\n").partition(b"\t")
@@ -245,6 +246,15 @@ def parse_range(spec: str) -> tuple[str | None, str | None]:
     if not start and not end:
         raise ArchiveError(f"not a range: {spec!r} (use A..B, A.. or ..B)")
     return start or None, end or None
+
+
+def _clamp_time(value: bytes) -> int:
+    """A commit time in 1970 … 9999: git accepts any number in a commit object, but a
+    later stage stores it in SQLite and shows it as a date."""
+    try:
+        return min(max(int(value), 0), _MAX_TIME)
+    except ValueError:
+        return 0
 
 
 def _repo_kind(repo: Path) -> str:

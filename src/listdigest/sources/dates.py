@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
+from datetime import time as datetime_time
 
 from listdigest.errors import ListdigestError
 
@@ -30,14 +31,18 @@ def parse_when(value: str, *, end: bool = False) -> datetime:
     date given as an end means the last moment of that day."""
     text = value.strip()
     try:
-        if len(text) == 10:
-            day = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
-            return day + timedelta(days=1) - timedelta(microseconds=1) if end else day
+        if len(text) == 10:  # the end of 9999-12-31 is no day plus one
+            return datetime.combine(date.fromisoformat(text),
+                                    datetime_time.max if end else datetime_time.min, UTC)
         when = datetime.fromisoformat(text)
         return when if when.tzinfo else when.replace(tzinfo=UTC)
     except ValueError:
         pass
-    return datetime.fromtimestamp(git_date(text), UTC)
+    seconds = git_date(text)
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, ValueError, OSError):  # @99999999999999 is past the year 9999
+        raise ListdigestError(f"invalid date: {value!r} (after the year 9999)") from None
 
 
 def git_date(value: str) -> int:
