@@ -20,7 +20,7 @@ HOSTILE = Path(__file__).parent / "data" / "hostile"
 #: "other" (no PATCH tag survives), 03-unicode-escape is the one reply; year 0, the
 #: end of 9999 west of UTC, a +9999 zone and "yesterday" fall back to the commit time.
 SUMMARY = ("listdigest: 18 commits: 18 messages (15 patch emails, 1 replies, 2 other,"
-           " 0 duplicates), 0 skipped; 4 with a bad Date (commit time used)")
+           " 0 duplicates), 0 skipped; 4 with a bad or future Date (commit time used)")
 
 
 def corpus() -> list[bytes]:
@@ -45,6 +45,8 @@ def patches(data: dict) -> dict[str, dict]:  # type: ignore[type-arg]
 
 @pytest.mark.parametrize("args", [
     ["digest"], ["digest", "--format", "json"], ["digest", "--all"],
+    *(["digest", "--format", f, "--until", "9999-12-31"]
+      for f in ("markdown", "html", "email", "atom")),
     ["digest", "--until", "9999-12-31"], ["digest", "--since", "0001-01-01", "--format", "json"],
     ["stats"], ["stats", "--format", "json", "--by", "week"], ["stats", "--by", "month"],
 ])

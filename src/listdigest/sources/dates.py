@@ -23,6 +23,8 @@ from listdigest.errors import ListdigestError
 DATE_FORMS = ("2026-01-13, 2026-01-13T10:00+01:00, '2026-01-13 10:00', 2.weeks.ago, "
               "yesterday, 'last monday', 'Tue, 13 Jan 2026 10:00:00 +0100', @1671494400")
 
+_FIRST_TIME = -62_135_596_800  # 0001-01-01T00:00:00Z
+_LAST_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z
 _GIT_NOW = 2**64 - 1  # git's expiry-date for "now" (everything is older)
 
 
@@ -63,5 +65,6 @@ def git_date(value: str) -> int:
 
 
 def day_label(ts: float) -> str:
-    """A title's date: ``2026-01-05`` (UTC)."""
-    return datetime.fromtimestamp(ts, UTC).date().isoformat()
+    """A title's date: ``2026-01-05`` (UTC); the ends of ``--since 0001-01-01`` or
+    ``--until 9999-12-31`` in any zone are shown as the first or last day there is."""
+    return datetime.fromtimestamp(min(max(ts, _FIRST_TIME), _LAST_TIME), UTC).date().isoformat()
