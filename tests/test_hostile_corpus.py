@@ -19,7 +19,7 @@ HOSTILE = Path(__file__).parent / "data" / "hostile"
 #: The account of the corpus, checked by hand: 16-no-ids and 18-junk-charset are
 #: "other" (no PATCH tag survives), 03-unicode-escape is the one reply; year 0, the
 #: end of 9999 west of UTC, a +9999 zone and "yesterday" fall back to the commit time.
-SUMMARY = ("listdigest: 18 commits: 18 messages (15 patch emails, 1 replies, 2 other,"
+SUMMARY = ("listdigest: inbox: 18 commits: 18 messages (15 patch emails, 1 reply, 2 other,"
            " 0 duplicates), 0 skipped; 4 with a bad or future Date (commit time used)")
 
 
@@ -115,7 +115,7 @@ def test_update_and_mirror_publish_the_hostile_corpus(lore: Lore, tmp_path: Path
                       f'since = "2000-01-01"\ndb = "{tmp_path}/u.sqlite"\n')
     updated = run("update", "--config", str(config))
     assert updated.exit_code == 0
-    assert SUMMARY in updated.stderr.splitlines()
+    assert SUMMARY.replace(" inbox: ", " hostile: ") in updated.stderr.splitlines()
     (json_file,) = (tmp_path / "out" / "hostile").glob("hostile-*.json")
     data = json.loads(json_file.read_text())
     assert data["summary"]["patch_emails"] == 15
