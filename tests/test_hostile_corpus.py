@@ -115,7 +115,8 @@ def test_update_and_mirror_publish_the_hostile_corpus(lore: Lore, tmp_path: Path
                       f'since = "2000-01-01"\ndb = "{tmp_path}/u.sqlite"\n')
     updated = run("update", "--config", str(config))
     assert updated.exit_code == 0
-    assert SUMMARY.replace(" inbox: ", " hostile: ") in updated.stderr.splitlines()
+    summary = SUMMARY.replace(" inbox: ", " hostile: ")  # after the log line's timestamp
+    assert any(line.endswith(summary) for line in updated.stderr.splitlines())
     (json_file,) = (tmp_path / "out" / "hostile").glob("hostile-*.json")
     data = json.loads(json_file.read_text())
     assert data["summary"]["patch_emails"] == 15
