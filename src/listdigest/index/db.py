@@ -286,7 +286,7 @@ def open_snapshot(archive: Archive, path: Path) -> Iterator[Index | None]:
         return
     try:
         meta = dict(conn.execute("SELECT key, value FROM meta"))
-        usable = (meta.get("archive") == str(archive.path.resolve())
+        usable = (meta.get("archive") == path_text(archive.path.resolve())
                   and meta.get("fingerprint") == fingerprint())
         conn.execute("SELECT 1 FROM epochs LIMIT 1")
     except sqlite3.Error:
