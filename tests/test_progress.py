@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from listdigest.demo import build_archive, demo_messages
 
 LISTDIGEST = [sys.executable, "-c", "from listdigest.cli import main; main()"]
@@ -46,3 +48,18 @@ def test_index_draws_a_bar_on_a_terminal_only(tmp_path: Path) -> None:
         "listdigest: indexed 10 new commits; 10 in the index",
         f"listdigest: index: {tmp_path / 'b.sqlite'}",
     ]
+
+
+def test_a_long_git_scan_shows_progress_and_suggests_an_index_once(
+        kvmarm: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))  # no index: the digest reads git
+    args = ["digest", str(kvmarm), "..a5c27a621371"]  # the first 2,500 commits
+    on_terminal = stderr_of(args, terminal=True).decode()
+    hint = (f"listdigest: hint: `listdigest index {kvmarm}` keeps an index of the list; "
+            "digest and stats then read it instead of git, in a fraction of the time")
+    assert "reading git" in on_terminal
+    assert on_terminal.count(hint) == 1
+    piped = stderr_of(args, terminal=False).decode()
+    assert "reading git" not in piped and "hint" not in piped
+    short = stderr_of(["digest", str(kvmarm), "..9a1aa4356905"], terminal=True).decode()
+    assert "hint" not in short  # 30 commits: no need

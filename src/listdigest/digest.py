@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -200,10 +201,16 @@ class Selection:
     """The --since/--until of a date range, in seconds."""
 
 
+#: ``progress(done, total)`` of a git scan, set by the command line while it draws a bar.
+SCAN_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar(
+    "SCAN_PROGRESS", default=None)
+
+
 def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
            rev_to: str | None, since: str | None, until: str | None) -> Selection:
     """The messages of a range by commits or by dates, read from an open, current index
-    or (``idx`` None) from git: the same either way."""
+    or (``idx`` None) from git: the same either way. A git scan tells SCAN_PROGRESS how
+    far it got."""
     by_date = since is not None or until is not None
     if by_date and (rev_from or rev_to):
         raise ListdigestError("use --from/--to (or A..B) or --since/--until, not both")
@@ -214,7 +221,13 @@ def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
     archive.check_order(rev_from, rev_to)
     keep = Window(lo, hi) if by_date else None
     if idx is None:
-        items = list(scan_parallel(archive, archive.commits(rev_from, rev_to), keep))
+        entries = list(archive.commits(rev_from, rev_to))
+        items = []
+        progress = SCAN_PROGRESS.get()
+        for item in scan_parallel(archive, entries, keep):
+            items.append(item)
+            if progress is not None and len(items) % 256 == 0:
+                progress(len(items), len(entries))
     else:
         items = idx.scanned_between(lo, hi) if by_date else idx.scanned(rev_from, rev_to)
     messages, acc = collect(items, keep)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from listdigest.cli.index_cmd import current_index
+from listdigest.cli.index_cmd import current_index, scan_progress
 from listdigest.cli.options import (
     RANGE_HELP,
     check_link_base,
@@ -68,7 +68,9 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
     error (``update`` passes False: a quiet week is no error). With an index and
     ``history``, each series gets its other postings and the replies the index holds
     after the range. ``mailmap``: a .mailmap file merging each person's addresses."""
-    sel = select(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since, until=until)
+    with scan_progress(archive, idx):
+        sel = select(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since,
+                     until=until)
     if mailmap is not None:
         sel.messages = apply_mailmap(archive, sel.messages, Mailmap(mailmap))
     if check:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from listdigest.cli.say import detail, note, on_terminal, warn
+from listdigest.digest import SCAN_PROGRESS
 from listdigest.index import (
     Index,
     IndexBusy,
@@ -37,6 +38,36 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 
     with terminal_bar(label) as advance:
         yield advance
+
+
+#: A git scan of this many commits is long enough to suggest an index.
+HINT_AT = 2000
+
+
+@contextmanager
+def scan_progress(archive: Archive, idx: Index | None) -> Iterator[None]:
+    """For a range read from git (no index) on a terminal: a bar, then, once the scan
+    covered HINT_AT commits or more, one line saying that an index makes it fast."""
+    if idx is not None or not on_terminal():
+        yield
+        return
+    seen = 0
+
+    def count(done: int, total: int) -> None:
+        nonlocal seen
+        seen = total
+        if advance is not None:
+            advance(done, total)
+
+    with progress_bar("reading git") as advance:
+        token = SCAN_PROGRESS.set(count)
+        try:
+            yield
+        finally:
+            SCAN_PROGRESS.reset(token)
+    if seen >= HINT_AT:
+        note(f"hint: `listdigest index {archive.path}` keeps an index of the list; "
+             "digest and stats then read it instead of git, in a fraction of the time")
 
 
 def describe(result: UpdateResult) -> list[str]:

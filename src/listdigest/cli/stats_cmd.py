@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from listdigest.cli.digest_cmd import report, write_output
-from listdigest.cli.index_cmd import current_index
+from listdigest.cli.index_cmd import current_index, scan_progress
 from listdigest.cli.options import RANGE_HELP, envelope, mail_options, range_options
 from listdigest.digest import Selection, apply_mailmap, check_inside, default_list_name, select
 from listdigest.render.atom import render_stats_atom
@@ -45,7 +45,7 @@ def stats(archive: str, by: str, mailmap: str | None, rev_from: str | None,
     (`listdigest index ARCHIVE`)."""
     arch = Archive.open(archive)
     ranges = {"rev_from": rev_from, "rev_to": rev_to, "since": since, "until": until}
-    with current_index(arch, db) as idx:
+    with current_index(arch, db) as idx, scan_progress(arch, idx):
         sel = select(arch, idx, **ranges)
     if mailmap:
         sel.messages = apply_mailmap(arch, sel.messages, Mailmap(Path(mailmap)))
