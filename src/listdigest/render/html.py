@@ -13,7 +13,7 @@ from listdigest.mail.message import Message
 from listdigest.model.series import Series
 from listdigest.render.safe import clean
 from listdigest.render.text import author, missing, reviewer_line, series_summary
-from listdigest.render.view import day, digest_charts, state_of, stats_charts
+from listdigest.render.view import day, digest_charts, stats_charts
 from listdigest.stats.history import Statistics
 
 
@@ -45,7 +45,7 @@ def digest_context(d: Digest, *, charts: bool = True) -> dict[str, object]:
 
     return {"d": d, "acc": d.accounting, "charts": digest_charts(d) if charts else None,
             "link": d.web_link, "author": author, "series_summary": series_summary,
-            "missing": missing, "reviewers": reviewer_line, "state": state_of, "day": day,
+            "missing": missing, "reviewers": reviewer_line, "day": day,
             "body": body}
 
 

@@ -20,7 +20,7 @@ from listdigest.mail.message import Message
 from listdigest.model.series import Series
 from listdigest.render.safe import clean, one_line
 from listdigest.render.text import author, missing, reviewer_line, series_summary
-from listdigest.render.view import day, state_of
+from listdigest.render.view import day
 from listdigest.stats.history import Statistics
 
 _SPECIAL_RE = re.compile(r"([\\`*_\[\]<>&|~!#{}])")
@@ -82,7 +82,7 @@ def render_markdown(d: Digest) -> str:
     return _environment().get_template("digest.md.j2").render(
         d=d, acc=d.accounting, link=link, linked_title=linked_title, author=author,
         series_summary=series_summary, missing=missing, reviewers=reviewer_line,
-        state=state_of, day=day, body=body)
+        day=day, body=body)
 
 
 def render_stats_markdown(s: Statistics) -> str:
