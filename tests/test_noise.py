@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from listdigest.cli import COMMANDS, cli
 from listdigest.demo import build_archive, demo_messages
+from listdigest.stats.contributors import address_table
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +111,10 @@ def test_index_list_and_prune(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert {p.name.split("-")[0] for p in index_dir.iterdir()} == {"kept"}  # db, wal, lock…
     assert [r.split()[0] for r in
             runner.invoke(cli, ["index", "--list"]).stdout.splitlines()] == ["list", "kept"]
+
+
+def test_tables_sort_quoted_names_on_the_bare_name() -> None:
+    people = [("Zed, Adams", "z@x.org"), ("Bob", "b@x.org"), ("Liu, Yi L", "l@x.org"),
+              ("Mia", "m@x.org")]
+    assert [r.label for r in address_table(people)] == [
+        "Bob <b@x.org>", '"Liu, Yi L" <l@x.org>', "Mia <m@x.org>", '"Zed, Adams" <z@x.org>']

@@ -2,7 +2,7 @@
 
 A contributor is one lower-cased address, shown with the name it used most
 (the earliest name wins a tie). Tables are ordered by count, highest first,
-then by the shown text, alphabetically.
+then by the shown text without its quotes, alphabetically.
 """
 
 from __future__ import annotations
@@ -36,8 +36,16 @@ def format_address(name: str, addr: str) -> str:
 
 def _ranked(counts: Counter[str], labels: dict[str, str], top: int | None) -> list[Row]:
     rows = [Row(n, key, labels[key]) for key, n in counts.items()]
-    rows.sort(key=lambda r: (-r.count, r.label.lower(), r.label))
+    rows.sort(key=lambda r: (-r.count, bare(r.label).lower(), r.label))
     return rows if top is None else rows[:top]
+
+
+def bare(label: str) -> str:
+    """A label as it sorts: without the quotes a name with specials is shown in
+    (``"Liu, Yi L" <…>`` sorts as ``Liu, Yi L <…>``, among the L's)."""
+    if label.startswith('"') and (end := label.find('" <')) > 0:
+        return label[1:end].replace('\\"', '"').replace("\\\\", "\\") + label[end + 1:]
+    return label
 
 
 def address_table(people: Iterable[tuple[str, str]], top: int | None = None) -> list[Row]:
