@@ -25,16 +25,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+import html5lib
 import httpx
 import pytest
 import uvicorn
 from click.testing import CliRunner
+from test_hostile import MSGID, UNSHOWABLE, XHTML, hostile_mails
 
 from listdigest.cli import cli
+from listdigest.cli.serve_cmd import served_lists
 from listdigest.demo.build import append_messages, build_archive
 from listdigest.index import open_index, update_index
 from listdigest.serve import ServedList, create_app
 from listdigest.sources.archive import Archive
+
+HOSTILE_CORPUS = Path(__file__).parent / "data" / "hostile"
 
 V1 = "20221220200923.1532710-1-maz@kernel.org"
 V2 = "20230103100904.3232426-1-maz@kernel.org"
@@ -91,9 +96,22 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> ServedList:
 
 
 @pytest.fixture(scope="module")
-def site(kvmarm: Path, kvmarm_db: Path, hostile: ServedList) -> Iterator[str]:
+def formats_hostile(tmp_path_factory: pytest.TempPathFactory) -> ServedList:
+    """The html format's hostile mail (tests/test_hostile.py) and the hostile corpus
+    (tests/data/hostile), as one list."""
+    root = tmp_path_factory.mktemp("formats-hostile")
+    corpus = [p.read_bytes() for p in sorted(HOSTILE_CORPUS.glob("*.eml"))]
+    inbox = build_archive(root / "inbox", [*hostile_mails(), *corpus])
+    with open_index(Archive.open(inbox), root / "index.sqlite") as idx:
+        update_index(idx)
+    return ServedList("evil2", "evil2", inbox, root / "index.sqlite")
+
+
+@pytest.fixture(scope="module")
+def site(kvmarm: Path, kvmarm_db: Path, hostile: ServedList,
+         formats_hostile: ServedList) -> Iterator[str]:
     lists = [ServedList("kvmarm", "kvmarm", kvmarm, kvmarm_db, "https://lore.kernel.org/r/"),
-             hostile]
+             hostile, formats_hostile]
     with running(lists) as base:
         yield base
 
@@ -224,6 +242,40 @@ def test_hostile_mail_is_escaped_on_every_page(site: str) -> None:
             in series)
     found = get(site, "/evil/search?q=path:drivers/b&format=json").json()
     assert found["total"] == 1
+
+
+def test_the_html_formats_hostile_mail_through_every_page(site: str) -> None:
+    pages = ["/evil2/", f"/evil2/series/{quote(MSGID, safe='@')}?bodies=1",
+             "/evil2/person/mallory@evil.example", "/evil2/search?q=alert",
+             "/evil2/search?q=author:mallory", "/evil2/digest?since=1970-01-01",
+             "/evil2/stats?by=month"]
+    for path in pages:
+        tree = html5lib.HTMLParser(strict=True, namespaceHTMLElements=True).parse(
+            get(site, path).text)
+        for el in tree.iter():
+            tag = el.tag.replace(XHTML, "") if isinstance(el.tag, str) else ""
+            assert tag not in ("script", "img", "iframe", "object", "b"), (path, tag)
+            assert not [a for a in el.attrib if a.lower().startswith("on")], (path, el.attrib)
+            if tag == "a":
+                href = el.get("href", "")
+                assert href.startswith(("/", "https://lore.kernel.org/r/")), (path, href)
+        text = "".join(tree.itertext())
+        assert not UNSHOWABLE.search(text), path
+    series = get(site, f"/evil2/series/{quote(MSGID, safe='@')}?format=json").json()
+    assert len(series["patches"]) == 2
+    page = get(site, f"/evil2/series/{quote(MSGID, safe='@')}").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;&gt;&lt;img src=x" in page
+
+
+def test_a_config_names_the_lists_to_serve(kvmarm: Path, kvmarm_db: Path,
+                                           tmp_path: Path) -> None:
+    config = tmp_path / "lists.toml"
+    config.write_text(f'output = "{tmp_path}"\nlink_base = "https://lore.kernel.org/r/"\n'
+                      f'[lists.arm]\nname = "KVM/arm"\narchive = "{kvmarm}"\n'
+                      f'db = "{kvmarm_db}"\n')
+    (lst,) = served_lists((), str(config), None, None)
+    assert (lst.key, lst.name, lst.db, lst.link_base) == (
+        "arm", "KVM/arm", kvmarm_db, "https://lore.kernel.org/r/")
 
 
 def test_new_messages_show_without_a_restart(tmp_path: Path) -> None:
