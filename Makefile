@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-scale chromium
+.PHONY: demo test lint bench bench-scale bench-linear chromium
 
 # The browser tests drive Debian's chromium; install it when the machine lacks it.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -29,6 +29,10 @@ test: $(STAMP) chromium
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/bench.py
+
+# Each hostile input at 1x, 4x and 16x: the cost per byte stays flat (bench/linear.py).
+bench-linear: $(STAMP)
+	$(VENV)/bin/python bench/linear.py
 	$(VENV)/bin/python bench/serve.py
 
 # The synthetic LKML-like inboxes (bench/synth.py) go to $(BENCH_DATA), outside the checkout.

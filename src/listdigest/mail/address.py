@@ -14,9 +14,13 @@ from email.utils import parseaddr
 
 from listdigest.mail.headers import decode_words
 
-_SIMPLE_RE = re.compile(r'^\s*(?:"([^"\\]*)"|([^"<>()@,;:\\]*?))\s*<([^<>\s@]+@[^<>\s]+)>\s*$')
-_BARE_RE = re.compile(r"^\s*<?([^<>\s@\"(),;:]+@[^<>\s\"(),;:]+)>?\s*$")
-_VIA_RE = re.compile(r"(?i)^(.*?)\s+via\s+\S.*$")
+# No two quantifiers here can share a run of blanks (a name's blanks are stripped after),
+# and "via" is looked for only where a run of blanks starts: a From holding megabytes
+# of blanks costs linear time, not quadratic.
+_SIMPLE_RE = re.compile(r'(?:\s*+"([^"\\]*)"\s*|([^"<>()@,;:\\]*))<([^<>\s@]+@[^<>\s]+)>\s*$')
+_BARE_RE = re.compile(r"\s*+<?([^<>\s@\"(),;:]+@[^<>\s\"(),;:]+)>?\s*$")
+_VIA_RE = re.compile(r"(?i)(?<!\s)\s++via\s++\S")
+_SPECIALS_RE = re.compile(r"[\s<>\"',;:()]+")
 _QUOTES = "'\"` "
 
 
@@ -25,7 +29,7 @@ def parse_address(value: str) -> tuple[str, str]:
     if not value:
         return "", ""
     if m := _SIMPLE_RE.match(value):  # the common forms, without email.utils' parser
-        name = m.group(1) if m.group(1) is not None else m.group(2)
+        name = m.group(1) if m.group(1) is not None else m.group(2).strip()
         return decode_words(name).strip(_QUOTES), m.group(3).lower()
     if m := _BARE_RE.match(value):
         return "", m.group(1).lower()
@@ -34,8 +38,7 @@ def parse_address(value: str) -> tuple[str, str]:
     except Exception:  # email.utils is lenient, but fuzzed input has broken it before
         name, addr = "", ""
     if not addr and "@" in value:  # parseaddr gives up on some broken forms
-        m = re.search(r"[^\s<>\"',;:()]+@[^\s<>\"',;:()]+", value)
-        addr = m.group(0) if m else ""
+        addr = next((t for t in _SPECIALS_RE.split(value) if "@" in t[1:-1]), "")
         name = value.split("<", 1)[0]
     name = decode_words(name).strip(_QUOTES)
     return name, addr.strip().lower()
@@ -43,7 +46,7 @@ def parse_address(value: str) -> tuple[str, str]:
 
 def is_munged(name: str, addr: str) -> bool:
     """Whether a From looks rewritten by a relay (``… via …`` or a devnull relay)."""
-    return bool(_VIA_RE.match(name)) or addr.startswith("devnull+")
+    return bool(_VIA_RE.search(name)) or addr.startswith("devnull+")
 
 
 def real_sender(fields: dict[str, str]) -> tuple[str, str]:
@@ -58,5 +61,5 @@ def real_sender(fields: dict[str, str]) -> tuple[str, str]:
 
 
 def _unvia(name: str) -> str:
-    m = _VIA_RE.match(name)
-    return (m.group(1) if m else name).strip(_QUOTES)
+    m = _VIA_RE.search(name)
+    return (name[:m.start()] if m else name).strip(_QUOTES)

@@ -28,8 +28,8 @@ _DIFFSTAT_RE = re.compile(
 #: A trailer starts a line: the pattern begins with the newline, so the regex engine
 #: jumps from line to line (memchr) instead of trying every byte of long quoted replies.
 _TRAILER_RE = re.compile(
-    rb"\n((?:[A-Za-z][A-Za-z0-9]*-)+by|Fixes|Link|Closes|Cc|CC):[ \t]+(\S[^\n]*?)[ \t\r]*(?=\n|\Z)"
-)
+    rb"\n((?:[A-Za-z][A-Za-z0-9]*-)+by|Fixes|Link|Closes|Cc|CC):[ \t]+(\S[^\n]*)"
+)  # the value's trailing blanks are stripped after: a lazy match would try each blank
 _TEXT_TYPES = ("text/plain", "text/x-patch", "text/x-diff", "text/x-log")
 #: The files a diff touches: git's ``diff --git a/X b/X`` line, else ``+++ b/X``.
 _GIT_PATH_RE = re.compile(rb"\ndiff --git a/(\S+) ")
@@ -104,7 +104,7 @@ class Body:
     def trailers(self) -> tuple[tuple[str, str], ...]:
         """Trailers such as ``("Reviewed-by", "A <a@b>")`` that start a line (not quoted)."""
         return tuple(
-            (m.group(1).decode(), bytes_to_text(m.group(2), self._charset))
+            (m.group(1).decode(), bytes_to_text(m.group(2).rstrip(b" \t\r"), self._charset))
             for m in _TRAILER_RE.finditer(self._data, self._start - 1, self._end)
         )
 
@@ -240,19 +240,20 @@ def _strip_inbody(text: str) -> tuple[str, dict[str, str]]:
     if not _INBODY_RE.match(stripped):
         return stripped, {}
     lines = stripped.split("\n")
-    inbody: dict[str, str] = {}
+    parts: dict[str, list[str]] = {}  # joined once: += on a long fold would be quadratic
     i = 0
     key = ""
     while i < len(lines):
         line = lines[i]
         if m := _INBODY_RE.match(line):
             key = m.group(1).lower()
-            inbody.setdefault(key, m.group(2).strip())
+            parts.setdefault(key, [m.group(2).strip()])
         elif key and line[:1] in (" ", "\t") and line.strip():
-            inbody[key] += " " + line.strip()
+            parts[key].append(line.strip())
         else:
             break
         i += 1
+    inbody = {k: " ".join(v) for k, v in parts.items()}
     while i < len(lines) and not lines[i].strip():
         i += 1
     return "\n".join(lines[i:]), inbody

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _REPLY_RE = re.compile(  # English, German, Nordic, Dutch, Polish, French, Italian, CJK
-    r"(?i)^(?:re|fwd?|aw|sv|vs|antw|odp|wg|tr|rif|res|ynt|r|回复|回覆|答复|返信)"
-    r"\s*(?:\[\d+\])?\s*[:\uff1a]\s*"
+    r"(?i)(?:re|fwd?|aw|sv|vs|antw|odp|wg|tr|rif|res|ynt|r|回复|回覆|答复|返信)"
+    r"\s*+(?:\[\d+\]\s*+)?[:\uff1a]\s*"  # possessive: a run of blanks is tried once
 )
-_BRACKET_RE = re.compile(r"^\[([^\]]*)\]\s*(?::\s*)?")  # "[Patch 2/2]: text" too
+_BRACKET_RE = re.compile(r"\[([^\]]*)\]\s*(?::\s*)?")  # "[Patch 2/2]: text" too
 _TOKEN_SPLIT_RE = re.compile(r"[,:\s]+")  # [PATCH net-next,v3,1/2], [stable:PATCH]
 #: Numbers have at most 5 digits (zero padding aside): the longest series sent had 2,298
 #: patches, and a bigger number (``1/100000000``, a thousand-digit one) is a plain tag,
@@ -86,20 +86,22 @@ def parse_subject(full: str) -> Subject:
     rest = full.strip()
     is_reply = False
     tags: list[str] = []
+    pos = 0  # prefixes are matched at an offset: slicing after each would be quadratic
     while True:
-        if m := _REPLY_RE.match(rest):
+        if m := _REPLY_RE.match(rest, pos):
             is_reply = True
-            rest = rest[m.end():]
+            pos = m.end()
             continue
-        if m := _BRACKET_RE.match(rest):
+        if m := _BRACKET_RE.match(rest, pos):
             group = m.group(1)
             of = _OF_RE.search(group)
             if of:
                 group = group[: of.start()] + f" {of.group(1)}/{of.group(2)} " + group[of.end():]
             tags.extend(t for t in _TOKEN_SPLIT_RE.split(group) if t)
-            rest = rest[m.end():]
+            pos = m.end()
             continue
         break
+    rest = rest[pos:]
     upper = [t.upper() for t in tags]
     is_patch = any(t.startswith("PATCH") for t in upper)
     version = 1

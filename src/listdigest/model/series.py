@@ -193,7 +193,7 @@ def group_series(messages: Iterable[Message]) -> list[Series]:
     by_thread: dict[tuple[str, int | None, str], Series] = {}  # any version
     covers: dict[str, Series] = {}  # Message-ID of a cover letter (or diff-less [PATCH])
     owner: dict[str, Series] = {}
-    unthreaded: list[tuple[Message, Series]] = []
+    unthreaded = _Unthreaded()
     numbers: dict[tuple[str, int], set[int]] = {}  # (thread, version) -> numbers posted
     threads: dict[int, set[str]] = {}  # id(series) -> its threads
     for pos, msg in enumerate(messages):
@@ -225,13 +225,13 @@ def group_series(messages: Iterable[Message]) -> list[Series]:
         if current is None and msg.kind == "patch":
             current = _cover_above(covers, msg, subject)
         if current is None and not msg.references and not msg.in_reply_to:
-            current = _unthreaded_match(unthreaded, msg, subject)
+            current = unthreaded.match(msg, subject)
         if current is None or current.has(msg, subject):
             current = Series(subject.version, subject.total, msg.from_addr, pos)
             series.append(current)
             threads[id(current)] = set()
             if not msg.references and not msg.in_reply_to:
-                unthreaded.append((msg, current))
+                unthreaded.add(msg, subject, current)
         elif msg.kind == "patch" and current.total != subject.total:
             current.total = subject.total  # the patches count, not the cover's total
         threads[id(current)].add(root)
@@ -361,13 +361,45 @@ def review_counts(s: Series) -> dict[str, int]:
     return {k: n for k, n in counts.items() if n}
 
 
-def _unthreaded_match(candidates: list[tuple[Message, Series]], msg: Message,
-                      subject: Subject) -> Series | None:
-    """The newest unthreaded series this unthreaded patch can join, if any."""
-    for first, s in reversed(candidates):
-        if msg.date - first.date > _UNTHREADED_WINDOW:
-            break
-        if (s.sender == msg.from_addr and s.version == subject.version
-                and s.total == subject.total and not s.has(msg, subject)):
-            return s
-    return None
+class _Unthreaded:
+    """The series begun by unthreaded numbered patches, which later unthreaded patches
+    may join: the newest series of the same sender, version and total, begun within a
+    day, that lacks the patch's number.
+
+    Kept per (sender, version, total), with a skip table per number over the series
+    that hold it already (they hold it for good), so that many unthreaded patches cost
+    linear time: a list of every such series scanned for each patch was quadratic."""
+
+    def __init__(self) -> None:
+        self._series: dict[tuple[str, int, int | None], list[tuple[int, Series]]] = {}
+        self._skip: dict[tuple[str, int, int | None, int], dict[int, int]] = {}
+
+    def add(self, msg: Message, subject: Subject, s: Series) -> None:
+        """Note a series begun by this unthreaded patch."""
+        key = (msg.from_addr, subject.version, subject.total)
+        self._series.setdefault(key, []).append((msg.date, s))
+
+    def match(self, msg: Message, subject: Subject) -> Series | None:
+        """The series this unthreaded patch joins, if any."""
+        key = (msg.from_addr, subject.version, subject.total)
+        found = self._series.get(key)
+        if not found:
+            return None
+        number = -1 if msg.kind == "cover" else subject.counter or 1
+        skip = self._skip.setdefault((*key, number), {})
+        i, path = len(found) - 1, []
+        while i >= 0:  # the newest series without this number
+            if (j := skip.get(i)) is not None:
+                path.append(i)
+                i = j
+            elif found[i][1].has(msg, subject):
+                path.append(i)
+                i -= 1
+            else:
+                break
+        for p in path:  # every series above i holds the number: never look at them again
+            skip[p] = i
+        if i < 0 or msg.date - found[i][0] > _UNTHREADED_WINDOW:
+            return None
+        s = found[i][1]
+        return s if s.total == subject.total else None
