@@ -8,12 +8,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-import linear  # noqa: E402  (the benchmark's input builders)
+import linear
 
-from listdigest.mail.address import is_munged, parse_address  # noqa: E402
-from listdigest.mail.message import parse_message  # noqa: E402
-from listdigest.mail.subject import parse_subject  # noqa: E402
-from listdigest.model.series import group_series  # noqa: E402
+from listdigest.mail.address import is_munged, parse_address
+from listdigest.mail.message import parse_message
+from listdigest.mail.subject import parse_subject
+from listdigest.model.series import group_series
 
 MB = 1 << 20
 
