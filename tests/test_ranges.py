@@ -12,7 +12,7 @@ import json
 import re
 import subprocess
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -99,11 +99,17 @@ def test_git_date_forms() -> None:
     assert parse_when("2020-05-22T02:00:00+02:00").timestamp() == may22
     assert parse_when("2020-05-22").timestamp() == may22
     assert parse_when("2020-05-22", end=True).timestamp() == may22 + 86400 - 1e-6
-    # Relative forms are git's: now minus two weeks, now minus a day, a Monday.
+    # Relative forms are git's (now minus two weeks); a named day is the whole day.
     now = time.time()
     assert abs(parse_when("2.weeks.ago").timestamp() - (now - 14 * 86400)) < 120
-    assert abs(parse_when("yesterday").timestamp() - (now - 86400)) < 120
-    assert parse_when("last monday").weekday() == 0
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if abs(now - today.timestamp()) > 120:  # not at midnight, when "today" may move
+        assert parse_when("yesterday") == today - timedelta(days=1)
+        assert parse_when("yesterday", end=True) == today - timedelta(microseconds=1)
+        assert parse_when("today") == today
+    monday = parse_when("last monday")
+    assert (monday.weekday(), monday.hour, monday.minute) == (0, 0, 0)
+    assert parse_when("last monday", end=True) - monday == timedelta(days=1, microseconds=-1)
     with pytest.raises(ListdigestError, match="invalid date: 'tomorow'"):
         parse_when("tomorow")
 

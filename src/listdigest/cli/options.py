@@ -24,8 +24,8 @@ A range is a git range of the archive's commits (any epoch):
   A..B   after A, up to B          A..   after A, to the newest
   ..B    from the first, up to B   B     the same as ..B
 or dates (the messages' Date, UTC unless a zone is given), in any form git takes:
-  2026-01-13 (as --until: the end of that day), '2026-01-13 10:00',
-  2026-01-13T10:00+01:00, 2.weeks.ago, yesterday, 'last monday',
+  2026-01-13, yesterday, today, 'last monday' (a whole day: as --until, its end),
+  '2026-01-13 10:00', 2026-01-13T10:00+01:00, 2.weeks.ago,
   'Tue, 13 Jan 2026 10:00:00 +0100', @1671494400"""
 
 _RANGE = (

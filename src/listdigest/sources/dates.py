@@ -12,6 +12,7 @@ date without a zone means the same everywhere.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 from datetime import UTC, date, datetime
@@ -26,11 +27,16 @@ DATE_FORMS = ("2026-01-13, 2026-01-13T10:00+01:00, '2026-01-13 10:00', 2.weeks.a
 _FIRST_TIME = -62_135_596_800  # 0001-01-01T00:00:00Z
 _LAST_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z
 _GIT_NOW = 2**64 - 1  # git's expiry-date for "now" (everything is older)
+#: Names of a whole day: git gives them at the current time of day, we at the day's
+#: start (or, as an end, its end), as for a bare date.
+_DAY_RE = re.compile(
+    r"(?i)^(?:yesterday|today|last\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day)$")
 
 
 def parse_when(value: str, *, end: bool = False) -> datetime:
     """A ``--since``/``--until`` value as an aware UTC-or-zoned datetime. A bare ISO
-    date given as an end means the last moment of that day."""
+    date or a named day (``yesterday``, ``today``, ``last monday``) is that whole day:
+    its start, or given as an end, its last moment."""
     text = value.strip()
     try:
         if len(text) == 10:  # the end of 9999-12-31 is no day plus one
@@ -40,6 +46,10 @@ def parse_when(value: str, *, end: bool = False) -> datetime:
         return when if when.tzinfo else when.replace(tzinfo=UTC)
     except ValueError:
         pass
+    if _DAY_RE.match(text):
+        day = datetime.fromtimestamp(git_date(f"{text} 00:00"), UTC)
+        return datetime.combine(day.date(), datetime_time.max if end else datetime_time.min,
+                                UTC)
     seconds = git_date(text)
     try:
         return datetime.fromtimestamp(seconds, UTC)
