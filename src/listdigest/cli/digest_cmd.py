@@ -98,6 +98,10 @@ def render(d: Digest, fmt: str, mail: Envelope | None = None) -> str:
     return renderers[fmt](d)
 
 
+#: Reasons of commits that add no message by design, not because one was unreadable.
+NO_MESSAGE = ("removal record", "removes a message", "adds no message")
+
+
 def report(acc: Accounting, list_name: str) -> None:
     """The account of the range on stderr: one line naming the list, with -v each
     skipped commit and each duplicate before it."""
@@ -106,7 +110,9 @@ def report(acc: Accounting, list_name: str) -> None:
     for dup in acc.duplicates:
         detail(f"duplicate <{dup.message_id}> in {dup.commit[:12]} counted once")
     note(f"{list_name}: {acc.summary()}")
-    if acc.commits and acc.messages == 0:
+    # A range of removal records (lore purging spam) holds nothing to read: no failure.
+    if acc.commits and acc.messages == 0 and any(s.reason not in NO_MESSAGE
+                                                 for s in acc.skipped):
         raise ListdigestError("no message of the range could be read")
 
 

@@ -36,7 +36,7 @@ from listdigest.render.email_message import (
     thread_ids,
 )
 from listdigest.sources import mirror as mirroring
-from listdigest.sources.archive import Archive
+from listdigest.sources.archive import Archive, is_ancestor
 
 FIRST_RUN_DAYS = 7
 _SUFFIX = {"text": "txt", "json": "json", "markdown": "md", "html": "html", "email": "eml"}
@@ -156,11 +156,17 @@ def _newest_commit(archive: Archive) -> str | None:
 
 def _still_there(archive: Archive, saved: dict[str, object]) -> str | None:
     """The recorded commit, or after a history rewrite that removed it, the newest
-    commit no later than it (by commit time): nothing published is published again."""
+    commit no later than it (by commit time): nothing published is published again.
+
+    A rewritten-away commit can still be in the object store (git drops unreachable
+    objects only at gc): it counts as gone unless its epoch's head still contains it,
+    so no digest is titled with it, nor reads ``gone..tip`` (the whole rewrite)."""
     commit = str(saved["commit"])
     try:
-        archive.resolve(commit)
-        return commit
+        epoch, full = archive.resolve(commit)
+        head = archive.head(epoch)
+        if head is not None and is_ancestor(epoch.path, full, head):
+            return commit
     except ListdigestError:
         pass
     before = None

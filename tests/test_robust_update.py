@@ -1,0 +1,76 @@
+"""``update`` after lore's removals and rewrites: a range of removal records is no
+failure, and a commit rewritten away neither titles a digest nor republishes mail."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from listdigest.cli import cli
+from listdigest.demo import build_archive
+from listdigest.demo.build import append_messages, rewrite_epoch
+
+
+def patch(n: int) -> bytes:
+    return (f"From: Dev {n} <dev{n}@example.org>\nSubject: [PATCH] fix {n}\n"
+            f"Date: Mon, 7 Apr 2025 10:{n:02d}:00 +0000\nMessage-ID: <fix-{n}@example.org>\n"
+            f"\nFix {n}.\n").encode()
+
+
+def git(repo: Path, *args: str, input: str | None = None) -> str:
+    return subprocess.run(["git", "--git-dir", str(repo), *args], check=True, text=True,
+                          capture_output=True, input=input).stdout.strip()
+
+
+def setup(tmp_path: Path) -> tuple[Path, Path]:
+    inbox = build_archive(tmp_path / "inbox", [patch(1), patch(2), patch(3)])
+    config = tmp_path / "lists.toml"
+    config.write_text(f'output = "{tmp_path}/out"\nformats = ["json"]\n[lists.l]\n'
+                      f'archive = "{inbox}"\ndb = "{tmp_path}/l.sqlite"\n'
+                      'since = "2025-04-01"\n')
+    return inbox, config
+
+
+def run(config: Path) -> Result:
+    return CliRunner().invoke(cli, ["update", "--config", str(config)])
+
+
+def test_a_range_of_removal_records_only_is_no_failure(tmp_path: Path) -> None:
+    inbox, config = setup(tmp_path)
+    assert run(config).exit_code == 0
+    repo = inbox / "git" / "0.git"
+    blob = git(repo, "rev-parse", "HEAD:m")  # public-inbox records a removal as file d
+    tree = git(repo, "mktree", input=f"100644 blob {blob}\td\n")
+    removal = git(repo, "commit-tree", tree, "-p", "HEAD", "-m", "remove")
+    git(repo, "update-ref", "refs/heads/master", removal)
+    second = run(config)
+    assert second.exit_code == 0, second.stderr
+    assert second.stderr.splitlines()[-1].endswith(
+        f"listdigest: l: no message in {git(repo, 'rev-parse', 'HEAD~1')[:9]}..{removal[:9]}; "
+        "no digest written (--write-empty writes one)")
+    third = run(config)  # the position moved past the removal
+    assert third.stderr.splitlines()[-1].endswith("listdigest: l: no new messages")
+    assert len(list((tmp_path / "out" / "l").glob("*.json"))) == 1
+    digest = CliRunner().invoke(cli, ["digest", str(inbox), "--from", "HEAD~1"])
+    assert digest.exit_code == 0  # the digest command too: an empty digest, no error
+
+
+def test_after_a_rewrite_nothing_published_is_published_again(tmp_path: Path) -> None:
+    inbox, config = setup(tmp_path)
+    assert run(config).exit_code == 0
+    repo = inbox / "git" / "0.git"
+    old_tip = git(repo, "rev-parse", "HEAD")  # the recorded position: fix 3's commit
+    # lore purges fix 2: fix 3 gets a new commit; the old one stays in the object store.
+    rewrite_epoch(inbox, 0, lambda raw: b"<fix-2@" not in raw)
+    assert git(repo, "cat-file", "-t", old_tip) == "commit"
+    (new,) = append_messages(inbox, [patch(4)])
+    assert run(config).exit_code == 0
+    (second,) = [p for p in (tmp_path / "out" / "l").glob("*.json") if new[:9] in p.name]
+    data = json.loads(second.read_text())
+    assert [p["message_id"] for s in data["series"] for p in s["patches"]] == [
+        "fix-4@example.org"]
+    rewritten = git(repo, "rev-parse", "HEAD~1")  # fix 3's new commit
+    assert data["range"]["from"] == rewritten[:9] != old_tip[:9]
