@@ -254,3 +254,55 @@ def test_false_applied_notes_leave_a_series_discussed(tmp_path: Path) -> None:
     assert gadget["state"] == "partly applied"
     assert (gadget["applied"]["by"], gadget["applied"]["patches"]) == (
         "Max <max@example.org>", [2])
+
+
+def test_reroll_linked_by_change_id_whose_title_changed(leds: Path, leds_db: Path) -> None:
+    # Duje Mihanović's KTD2801 driver, change-id 20231004-ktd2801-0f3883cb59d0: v1
+    # (2023-10-05) and v2 titled "Kinetic KTD2801 backlight driver", v3 (2024-01-20)
+    # "Kinetic ExpressWire library and KTD2801 backlight driver", then v4 and v5.
+    text, data = leds_digest(leds, leds_db, "--since", "2024-01-20", "--until", "2024-01-20")
+    title = "Kinetic ExpressWire library and KTD2801 backlight driver"
+    (s,) = [s for s in data["series"] if s["title"] == title]
+    assert s["change_id"] == "20231004-ktd2801-0f3883cb59d0"
+    assert [(p["version"], p["date"][:10], p["message_id"]) for p in s["earlier"]] == [
+        (1, "2023-10-05", "20231005-ktd2801-v1-0-43cd85b0629a@skole.hr"),
+        (2, "2024-01-18", "20240118-ktd2801-v2-0-425cf32e0769@skole.hr")]
+    assert [(p["version"], p["date"][:10]) for p in s["later"]] == [
+        (4, "2024-01-22"), (5, "2024-01-25")]
+    assert s["state"] == "superseded"
+    assert (f"{title} (v3, 3 patches + cover letter, 13 replies; superseded by v5 (2024-01-25);"
+            " earlier: v1 2023-10-05, v2 2024-01-18)") in text
+
+
+def test_rfc_v1_and_v2_linked_both_ways(leds: Path, leds_db: Path) -> None:
+    # Johan Adolfsson's "[PATCH RFC] leds: leds-lp50xx: Handle reg to get correct
+    # multi_index" (2025-05-06) and "[PATCH RFC v2 0/2] leds-lp50xx: Support reg to set
+    # multi_index." (2025-05-22): one change-id, two titles.
+    _, v1 = leds_digest(leds, leds_db, "--since", "2025-05-06", "--until", "2025-05-06")
+    _, v2 = leds_digest(leds, leds_db, "--since", "2025-05-22", "--until", "2025-05-22")
+    (first,) = [s for s in v1["series"] if "lp50xx" in s["title"]]
+    (second,) = [s for s in v2["series"] if "lp50xx" in s["title"]]
+    assert first["later"][0]["message_id"] == "20250522-led-fix-v2-0-652046323ec3@axis.com"
+    assert second["earlier"] == [{"version": 1, "date": "2025-05-06T10:39:32Z",
+                                  "message_id": "20250506-led-fix-v1-1-56a39b55a7fc@axis.com",
+                                  "link": None}]
+    assert (first["state"], second["state"]) == ("superseded", "superseded")
+
+
+def test_stable_backports_are_not_versions_of_each_other(leds: Path, leds_db: Path) -> None:
+    # Sasha Levin's AUTOSEL backports of one fix to 6.15, 6.14, 6.12, 6.6, 6.1, 5.15 and
+    # 5.10 on 2025-06-06: same subject and author, other stable tags.
+    _, data = leds_digest(leds, leds_db, "--since", "2025-06-06", "--until", "2025-06-06")
+    backports = [s for s in data["series"]
+                 if s["title"] == "leds: multicolor: Fix intensity setting while SW blinking"]
+    assert len(backports) == 7
+    assert all(s["earlier"] == s["later"] == [] for s in backports)
+
+
+def test_lore_links_of_a_changelog() -> None:
+    from listdigest.index.history import lore_links
+
+    text = ("v2: https://lore.kernel.org/all/20250101-x-v1-0-abc@example.org/\n"
+            "v1: https://lore.kernel.org/linux-leds/a%2Bb@example.org (see there)\n"
+            "also https://lore.kernel.org/r/20250101-x-v1-0-abc@example.org/T/#u\n")
+    assert lore_links(text) == ["20250101-x-v1-0-abc@example.org", "a+b@example.org"]

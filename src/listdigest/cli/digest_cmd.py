@@ -30,7 +30,7 @@ from listdigest.digest import (
 )
 from listdigest.errors import ListdigestError
 from listdigest.index import Index
-from listdigest.index.history import add_earlier_postings, followups, newest_date
+from listdigest.index.history import followups, link_postings, newest_date
 from listdigest.render.atom import render_atom
 from listdigest.render.email_message import Envelope, as_text, digest_email
 from listdigest.render.html import render_html
@@ -85,7 +85,7 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
                      followups=(lambda series: followups(use, series)) if use else None,
                      newest=newest_date(use) if use else None)
     if use is not None:
-        add_earlier_postings(use, d.series)
+        link_postings(use, d.series, d.bodies)
     return d
 
 

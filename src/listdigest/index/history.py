@@ -1,58 +1,168 @@
-"""Earlier postings of a series, found in the years of history the index keeps.
+"""Other postings of a series (earlier versions, re-rolls), found in the years of
+history the index keeps.
 
 A reader's first question about a series is whether it is new or the next version
-of one seen before. Like b4, a posting is taken as an earlier version when the same
-sender posted a cover letter or first patch with the same subject text (tags
-removed, case and white space ignored) before this series began.
+of one seen before, and whether a newer one replaced it. Like b4, postings are the
+same series when, in this order of trust:
+
+- their cover letters (or single patches) carry the same ``change-id:``;
+- else the same author (in-body author or sender) posted a cover letter or first
+  patch with the same subject text (tags removed, case and white space ignored),
+  with the same tree and stable tags (a ``5.15`` backport is not a v2 of the ``6.1``
+  one), no other ``change-id:``, and, for a single patch with a generic subject
+  (``fix typo``), a file in common;
+- or a cover letter's changelog links one of them on lore
+  (``v2: https://lore.kernel.org/all/<msgid>/``).
+
+A posting is one thread and version: its cover letter and first patch count once.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
 from listdigest.index.db import Index
 from listdigest.index.rows import SELECT, scanned_of
+from listdigest.mail.body import Body
 from listdigest.mail.message import Message
-from listdigest.mail.subject import parse_subject
+from listdigest.mail.subject import Subject, parse_subject
 from listdigest.model.series import Posting, Series, thread_root
 
 _CHUNK = 500  # SQLite host parameters per query, well under its limit
+_LORE_RE = re.compile(
+    r"https?://lore\.kernel\.org/(?:[\w.+-]+/)?([^/\s<>\"]+(?:@|%40)[^/\s<>\"]+?)/?"
+    r"(?=[\s>)\]\"]|$|/[tT#])")
+#: Tags that do not make another series: RFC and RESEND.
+_NEUTRAL_RE = re.compile(r"(?i)^(?:rfc|resend)$")
+_GENERIC_WORDS = 4
+_LEADS = ("SELECT message_id, date, subject, version, from_addr, author_addr, thread,"
+          " change_id, paths FROM messages WHERE kind IN ('cover', 'patch')"
+          " AND (counter IS NULL OR counter <= 1)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Lead:
+    """A cover letter or first patch in the index."""
+
+    message_id: str
+    date: int
+    subject: Subject
+    version: int
+    from_addr: str
+    author_addr: str
+    thread: str
+    change_id: str
+    paths: frozenset[str]
+
+    @property
+    def posting(self) -> Posting:
+        return Posting(self.version, self.date, self.message_id, _is_rfc(self.subject))
+
+
+def _lead(row: tuple) -> _Lead:  # type: ignore[type-arg]
+    message_id, date, subject, version, from_addr, author_addr, thread, change_id, paths = row
+    return _Lead(message_id, date, parse_subject(subject), version, from_addr, author_addr,
+                 thread, change_id or "", frozenset(json.loads(paths or "[]")))
 
 
 def _key(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def add_earlier_postings(idx: Index, series: list[Series]) -> None:
-    """Set each series' earlier postings, oldest first: one query over the senders'
-    cover letters and first patches."""
-    senders = sorted({s.sender for s in series})
-    if not senders:
+def _trees(subject: Subject) -> frozenset[str]:
+    """Tree and stable tags: ``net-next``, ``5.15`` (RFC and RESEND do not count)."""
+    return frozenset(t.lower() for t in subject.prefixes if not _NEUTRAL_RE.match(t))
+
+
+def _is_rfc(subject: Subject) -> bool:
+    return any(t.upper().startswith("RFC") for t in subject.tags)
+
+
+def _generic(text: str) -> bool:
+    """A subject too plain to tell two patches apart: no ``subsystem:`` prefix, or
+    only a few words after it."""
+    head, colon, rest = text.rpartition(": ")
+    return not colon or not head or len(rest.split()) < _GENERIC_WORDS
+
+
+def _rows(idx: Index, where: str, values: list[str]) -> list[_Lead]:
+    found: list[_Lead] = []
+    for i in range(0, len(values), _CHUNK):
+        chunk = values[i:i + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        query = f"{_LEADS} AND {where.format(marks=marks)}"
+        found += [_lead(r) for r in idx.db.execute(query, chunk * where.count("{marks}"))]
+    return found
+
+
+def lore_links(text: str) -> list[str]:
+    """The Message-IDs of the lore.kernel.org links in a text, in order."""
+    return list(dict.fromkeys(unquote(m.group(1)) for m in _LORE_RE.finditer(text)))
+
+
+def link_postings(idx: Index, series: list[Series],
+                  bodies: dict[str, Body] | None = None) -> None:
+    """Set each series' earlier and later postings (oldest first) from the index;
+    ``bodies`` (by blob) gives the cover letters whose changelog links are read."""
+    if not series:
         return
-    marks = ",".join("?" * len(senders))
-    rows = idx.db.execute(
-        "SELECT from_addr, subject, version, date, message_id FROM messages"
-        f" WHERE from_addr IN ({marks}) AND kind IN ('cover', 'patch')"
-        " AND (counter IS NULL OR counter <= 1) ORDER BY date", senders)
-    posted: dict[tuple[str, str], list[Posting]] = {}
-    for sender, subject, version, date, message_id in rows:
-        key = (sender, _key(parse_subject(subject).text))
-        posted.setdefault(key, []).append(Posting(version, date, message_id))
-    for s in series:
-        own = {m.message_id for m in s.messages}
-        began = min(m.date for m in s.messages)
-        earlier = [p for p in posted.get((s.sender, _key(s.title)), [])
-                   if p.date < began and p.message_id not in own]
-        unique = list({(p.version, p.message_id): p for p in earlier}.values())
-        s.earlier = _one_per_posting(unique)
+    leads = {s_id: s.cover or s.first_patch for s_id, s in enumerate(series)}
+    own_ids = [m.message_id for m in leads.values() if m and m.message_id]
+    own = {r.message_id: r for r in _rows(idx, "message_id IN ({marks})", own_ids)}
+    addrs = sorted({a for m in leads.values() if m for a in (m.from_addr, m.author_addr)})
+    by_author: dict[tuple[str, str], list[_Lead]] = {}
+    for r in _rows(idx, "(from_addr IN ({marks}) OR author_addr IN ({marks}))", addrs):
+        for addr in {r.from_addr, r.author_addr}:
+            by_author.setdefault((addr, _key(r.subject.text)), []).append(r)
+    change_ids = sorted({m.change_id for m in leads.values() if m and m.change_id})
+    by_change: dict[str, list[_Lead]] = {}
+    for r in _rows(idx, "change_id IN ({marks})", change_ids):
+        by_change.setdefault(r.change_id, []).append(r)
+    linked: dict[str, list[str]] = {}
+    for s_id, s in enumerate(series):
+        if s.cover is not None and bodies and (b := bodies.get(s.cover.blob)):
+            linked[str(s_id)] = lore_links(b.section)
+    named = sorted({i for ids in linked.values() for i in ids})
+    by_id = {r.message_id: r for r in _rows(idx, "message_id IN ({marks})", named)}
+    for s_id, s in enumerate(series):
+        lead = leads[s_id]
+        if lead is None:
+            continue
+        mine = own.get(lead.message_id)
+        found = list(by_change.get(lead.change_id, [])) if lead.change_id else []
+        trees = _trees(lead.tags)
+        generic = s.total is None and s.cover is None and _generic(lead.tags.text)
+        for addr in {lead.from_addr, lead.author_addr}:
+            for r in by_author.get((addr, _key(s.title)), []):
+                if _trees(r.subject) != trees:
+                    continue
+                if lead.change_id and r.change_id and r.change_id != lead.change_id:
+                    continue
+                if generic and not (mine and mine.paths & r.paths):
+                    continue
+                found.append(r)
+        found += [by_id[i] for i in linked.get(str(s_id), []) if i in by_id]
+        _place(s, found)
 
 
-def _one_per_posting(postings: list[Posting]) -> list[Posting]:
-    """A cover letter and its first patch are one posting: keep the first of each
-    version and day."""
-    out: list[Posting] = []
-    for p in postings:
-        if not out or (p.version, p.date // 86400) != (out[-1].version, out[-1].date // 86400):
-            out.append(p)
-    return out
+def _place(s: Series, found: list[_Lead]) -> None:
+    """Sort the found leads into the series' earlier and later postings: one per thread
+    and version, the series' own left out."""
+    began = min(m.date for m in s.messages)
+    mine = {(thread_root(m), s.version) for m in s.messages}
+    own_ids = {m.message_id for m in s.messages}
+    postings: dict[tuple[str, int], _Lead] = {}
+    for r in sorted(found, key=lambda r: r.date):
+        key = (r.thread, r.version)
+        if key in mine or r.message_id in own_ids:
+            continue
+        postings.setdefault(key, r)
+    ordered = sorted(postings.values(), key=lambda r: r.date)
+    s.earlier = [r.posting for r in ordered if r.date < began]
+    s.later = [r.posting for r in ordered if r.date > began]
 
 
 def followups(idx: Index, series: list[Series]) -> list[Message]:

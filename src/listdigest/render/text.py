@@ -49,9 +49,9 @@ def series_summary(s: Series) -> str:
     if s.replies:
         parts.append(f"{len(s.replies)} repl" + ("ies" if len(s.replies) != 1 else "y"))
     text = ", ".join(parts)
-    if s.later:
-        text += "; superseded by " + ", ".join(f"{_version(p)} ({_day(p.date)})"
-                                               for p in s.later)
+    if s.later and not s.applied:
+        newest = s.later[-1]
+        text += f"; superseded by {_version(newest)} ({_day(newest.date)})"
     else:
         text += f"; {state_text(s)}"
     if s.earlier:
