@@ -306,3 +306,35 @@ def test_lore_links_of_a_changelog() -> None:
             "v1: https://lore.kernel.org/linux-leds/a%2Bb@example.org (see there)\n"
             "also https://lore.kernel.org/r/20250101-x-v1-0-abc@example.org/T/#u\n")
     assert lore_links(text) == ["20250101-x-v1-0-abc@example.org", "a+b@example.org"]
+
+
+def test_series_command_prints_the_life_of_a_series(leds: Path, leds_db: Path) -> None:
+    from click.testing import CliRunner
+
+    from listdigest.cli import cli
+
+    # Any version's Message-ID, as a lore URL, gives all five KTD2801 postings.
+    url = "https://lore.kernel.org/linux-leds/20240118-ktd2801-v2-0-425cf32e0769@skole.hr/T/#u"
+    result = CliRunner().invoke(cli, ["series", str(leds), url, "--db", str(leds_db)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Kinetic ExpressWire library and KTD2801 backlight driver (5 postings)"
+    assert [line for line in lines if line[:1] == "v"] == [
+        "v1  2023-10-05  Kinetic KTD2801 backlight driver",
+        "v2  2024-01-18  Kinetic KTD2801 backlight driver",
+        "v3  2024-01-20  Kinetic ExpressWire library and KTD2801 backlight driver",
+        "v4  2024-01-22  Kinetic ExpressWire library and KTD2801 backlight driver",
+        "v5  2024-01-25  Kinetic ExpressWire library and KTD2801 backlight driver"]
+    assert ("  applied by Lee Jones <lee@kernel.org>, 2024-02-01: 25ae5f5f4168, e59a15af7aa6,"
+            " 4ac621a418ce, 66c76c1cd984") in lines
+    data = json.loads(CliRunner().invoke(cli, [
+        "series", str(leds), "<20231005-ktd2801-v1-0-43cd85b0629a@skole.hr>",
+        "--db", str(leds_db), "--format", "json"]).stdout)
+    assert [(v["version"], v["state"]) for v in data["versions"]] == [
+        (1, "superseded"), (2, "superseded"), (3, "superseded"), (4, "superseded"),
+        (5, "applied")]
+    missing = CliRunner().invoke(cli, ["series", str(leds), "nowhere@example.org",
+                                       "--db", str(leds_db)])
+    assert missing.exit_code == 1
+    assert missing.stderr == (
+        "listdigest: error: no message <nowhere@example.org> in the archive\n")

@@ -27,6 +27,7 @@ COMMANDS = {
     "index": "listdigest.cli.index_cmd:index",
     "mirror": "listdigest.cli.mirror_cmd:mirror",
     "serve": "listdigest.cli.serve_cmd:serve",
+    "series": "listdigest.cli.series_cmd:series",
     "stats": "listdigest.cli.stats_cmd:stats",
     "update": "listdigest.cli.update_cmd:update",
 }

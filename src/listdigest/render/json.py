@@ -19,7 +19,7 @@ def _iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
 
 
-def _patch(d: Digest, s: Series, m: Message) -> dict[str, Any]:
+def _patch(link_base: str | None, s: Series, m: Message) -> dict[str, Any]:
     subject = m.tags
     return {
         "subject": m.subject,
@@ -39,7 +39,7 @@ def _patch(d: Digest, s: Series, m: Message) -> dict[str, Any]:
         "diffstat": dict(zip(("files", "insertions", "deletions"), m.diffstat, strict=True))
         if m.diffstat else None,
         "trailers": [[k, v] for k, v in m.trailers],
-        "link": d.link(m),
+        "link": message_link(link_base, m.message_id),
         "reviewers": reviewers(s, m),
     }
 
@@ -69,9 +69,9 @@ def _applied(s: Series) -> dict[str, Any] | None:
             "queued": all(a.queued for a in s.applied)}
 
 
-def _posting(d: Digest, p: Posting) -> dict[str, Any]:
+def _posting(link_base: str | None, p: Posting) -> dict[str, Any]:
     return {"version": p.version, "date": _iso(p.date), "message_id": p.message_id,
-            "link": message_link(d.link_base, p.message_id)}
+            "link": message_link(link_base, p.message_id)}
 
 
 def _head(d: Digest) -> dict[str, Any]:
@@ -96,27 +96,32 @@ def _head(d: Digest) -> dict[str, Any]:
     }
 
 
+def series_data(s: Series, link_base: str | None) -> dict[str, Any]:
+    """One series as plain data (the digest's ``series`` items, ``series --format json``)."""
+    lead = s.cover or s.first_patch
+    return {
+        "title": s.title, "version": s.version, "total": s.total,
+        "sender": s.sender, "missing": s.missing,
+        "replies": len(s.replies), "reviews": review_counts(s),
+        "state": s.state,
+        "earlier": [_posting(link_base, p) for p in s.earlier],
+        "later": [_posting(link_base, p) for p in s.later],
+        "reviewers": reviewers(s),
+        "applied": _applied(s),
+        "base_commit": (lead and lead.base_commit) or None,
+        "change_id": (lead and lead.change_id) or None,
+        "patches": [_patch(link_base, s, m) for m in s.messages],
+    }
+
+
 def _series(d: Digest) -> Iterator[dict[str, Any]]:
     for s in d.series:
-        lead = s.cover or s.first_patch
-        yield {
-            "title": s.title, "version": s.version, "total": s.total,
-            "sender": s.sender, "missing": s.missing,
-            "replies": len(s.replies), "reviews": review_counts(s),
-            "state": s.state,
-            "earlier": [_posting(d, p) for p in s.earlier],
-            "later": [_posting(d, p) for p in s.later],
-            "reviewers": reviewers(s),
-            "applied": _applied(s),
-            "base_commit": (lead and lead.base_commit) or None,
-            "change_id": (lead and lead.change_id) or None,
-            "patches": [_patch(d, s, m) for m in s.messages],
-        }
+        yield series_data(s, d.link_base)
 
 
 def _entries(d: Digest) -> Iterator[dict[str, Any]]:
     for s, m in d.entries:
-        yield {**_patch(d, s, m), "body": d.body_text(s, m)}
+        yield {**_patch(d.link_base, s, m), "body": d.body_text(s, m)}
 
 
 def to_json(d: Digest) -> dict[str, Any]:
@@ -153,6 +158,12 @@ def _period(p: Period) -> dict[str, Any]:
     return {"period": p.label, "messages": p.messages, "patch_emails": p.patch_emails,
             "series": p.series, "replies": p.replies, "reviews": p.reviews,
             "contributors": len(p.contributors), "newcomers": p.newcomers}
+
+
+def render_life_json(versions: list[Series], link_base: str | None) -> str:
+    """Every version of a series, oldest first, as the digest's series items."""
+    data = {"schema": SCHEMA_VERSION, "versions": [series_data(s, link_base) for s in versions]}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def render_stats_json(s: Statistics) -> str:

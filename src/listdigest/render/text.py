@@ -7,7 +7,7 @@ from functools import cache
 
 import jinja2
 
-from listdigest.digest import Digest
+from listdigest.digest import Digest, message_link
 from listdigest.mail.address import parse_address
 from listdigest.mail.message import Message
 from listdigest.model.series import Posting, Series, reviewers
@@ -29,9 +29,8 @@ def author(msg: Message) -> str:
     return format_address(msg.author_name, msg.author_addr)
 
 
-def series_summary(s: Series) -> str:
-    """What a series holds and what became of it: ``RFC, v2, 3 patches + cover letter,
-    2 replies; reviewed; earlier: v1 2025-03-03`` or ``single patch; waiting``."""
+def series_contents(s: Series) -> str:
+    """What a series holds: ``RFC, v2, 3 patches + cover letter, 2 replies``."""
     lead = s.cover or s.first_patch
     parts = list(lead.tags.prefixes) if lead else []
     if s.version > 1:
@@ -48,7 +47,13 @@ def series_summary(s: Series) -> str:
         parts.append(f"{n} replacement" + ("s" if n != 1 else ""))
     if s.replies:
         parts.append(f"{len(s.replies)} repl" + ("ies" if len(s.replies) != 1 else "y"))
-    text = ", ".join(parts)
+    return ", ".join(parts)
+
+
+def series_summary(s: Series) -> str:
+    """What a series holds and what became of it: ``RFC, v2, 3 patches + cover letter,
+    2 replies; reviewed; earlier: v1 2025-03-03`` or ``single patch; waiting``."""
+    text = series_contents(s)
     if s.later and not s.applied:
         newest = s.later[-1]
         text += f"; superseded by {_version(newest)} ({_day(newest.date)})"
@@ -115,6 +120,32 @@ def render_text(d: Digest) -> str:
     template = _environment().get_template("digest.txt.j2")
     return template.render(d=d, author=author, series_summary=series_summary, missing=missing,
                            body=body, reviewers=reviewer_line, day=_day)
+
+
+def render_life_text(versions: list[Series], link_base: str | None) -> str:
+    """Every version of a series, oldest first: version, date and title; what it held,
+    its replies and state; its reviewers, where it was applied; its link."""
+    newest = versions[-1]
+    lines = [f"{newest.title} ({len(versions)} posting" + ("s" if len(versions) != 1 else "")
+             + ")", ""]
+    for s in versions:
+        lead = s.cover or s.first_patch
+        began = min(m.date for m in s.messages)
+        label = f"RFC v{s.version}" if lead and "RFC" in lead.tags.prefixes else f"v{s.version}"
+        lines.append(f"{label}  {_day(began)}  {s.title}")
+        lines.append(f"  {series_contents(s)}; {state_text(s)}")
+        if who := reviewer_line(s):
+            lines.append(f"  {who}")
+        for a in s.applied:
+            where = " ".join(w for w in (a.tree, a.branch) if w)
+            lines.append(f"  {'queued' if a.queued else 'applied'}"
+                         + (f" to {where}" if where else "") + f" by {a.by}, {_day(a.date)}"
+                         + (f": {', '.join(c[:12] for c in a.commits)}" if a.commits else ""))
+        if lead is not None:
+            link = message_link(link_base, lead.message_id)
+            lines.append(f"  {link or '<' + lead.message_id + '>'}")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def render_stats_text(s: Statistics) -> str:

@@ -1,0 +1,33 @@
+"""``listdigest series``: the life of one series, every version oldest first."""
+
+from __future__ import annotations
+
+import click
+
+from listdigest.cli.digest_cmd import check_link_base, write_output
+from listdigest.cli.index_cmd import current_index
+from listdigest.life import series_life
+from listdigest.render.json import render_life_json
+from listdigest.render.text import render_life_text
+from listdigest.sources.archive import Archive
+
+
+@click.command()
+@click.argument("archive", type=click.Path(path_type=str))
+@click.argument("msgid")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
+@click.option("--db", metavar="PATH", help="The index to read (built if need be).")
+@click.option("--link-base", metavar="URL",
+              help="Link each version: URL + Message-ID (e.g. https://lore.kernel.org/r/).")
+def series(archive: str, msgid: str, fmt: str, output: str | None, db: str | None,
+           link_base: str | None) -> None:
+    """Print every version of the series MSGID belongs to (a Message-ID of any of its
+    messages or replies, or a lore URL), oldest first, from ARCHIVE's index."""
+    check_link_base(link_base)
+    with current_index(Archive.open(archive), db, create=True) as idx:
+        assert idx is not None  # create=True always gives one
+        versions = series_life(idx, msgid)
+    render = render_life_json if fmt == "json" else render_life_text
+    write_output(render(versions, link_base), output)
