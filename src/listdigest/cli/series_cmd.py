@@ -11,8 +11,15 @@ from listdigest.render.json import render_life_json
 from listdigest.render.text import render_life_text
 from listdigest.sources.archive import Archive
 
+EXAMPLES = """\b
+Examples:
+  listdigest series kvm 20250303-widget-v2-0-0a1b2c3d@example.org
+  listdigest series kvm https://lore.kernel.org/kvm/<msgid>/ --format json
 
-@click.command()
+"""
+
+
+@click.command(epilog=EXAMPLES)
 @click.argument("archive", type=click.Path(path_type=str))
 @click.argument("msgid")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
