@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -126,7 +127,7 @@ def write_output(text: str | Iterable[str], output: str | None) -> None:
     """
     pieces = [text] if isinstance(text, str) else text
     if output is None or output == "-":
-        sys.stdout.writelines(pieces)
+        _print(pieces)
         return
     path = Path(output)
     try:
@@ -148,6 +149,23 @@ def write_output(text: str | Iterable[str], output: str | None) -> None:
                 os.unlink(tmp)
     except OSError as exc:
         raise ListdigestError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _print(pieces: Iterable[str]) -> None:
+    """Write to standard output; a closed or full one is one line, not a traceback (nor
+    Python's "Exception ignored" when it flushes the unwritten rest at exit)."""
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise ListdigestError("standard output is closed (write to a file with -o FILE)")
+    try:
+        sys.stdout.writelines(pieces)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # /dev/full, a full disk under a redirect
+        with contextlib.suppress(OSError, ValueError):  # let the exit's flush go nowhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise ListdigestError(f"cannot write to standard output: {exc.strerror or exc}"
+                              ) from None
 
 
 EXAMPLES = """\b

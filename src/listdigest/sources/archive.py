@@ -22,6 +22,7 @@ from listdigest.errors import ArchiveError
 _EPOCH_RE = re.compile(r"^(\d{1,9})\.git$")  # a longer number is no epoch of any list
 _V1_PATH_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{38}$")
 _ZERO = "0" * 40
+_FILE_MODES = ("100644", "100755")
 _MAX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 #: Environment for every git call: never prompt, never fetch missing objects of a
@@ -199,6 +200,7 @@ class Archive:
         """Stream ``git log --raw`` and pick the blob each commit adds."""
         proc = subprocess.Popen(
             ["git", "--git-dir", str(epoch.path), "log", "--reverse", "--raw", "--no-abbrev",
+             "--diff-merges=first-parent",  # a merge that adds m shows it
              "--no-renames", "--format=%x00%H %ct", *spec],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=GIT_ENV,
         )
@@ -221,7 +223,9 @@ class Archive:
                 status, new = fields[4].decode(), fields[3].decode()
                 name = path.decode("utf-8", "replace")
                 if name == "m" or _V1_PATH_RE.match(name):
-                    if status in ("A", "M") and new != _ZERO:
+                    # T: a type change that makes m a file (it was a symlink, say)
+                    is_file = status == "T" and fields[1].decode() in _FILE_MODES
+                    if (status in ("A", "M") or is_file) and new != _ZERO:
                         blob = new
                     elif status == "D" and note == "adds no message":
                         note = "removes a message"

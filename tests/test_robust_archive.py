@@ -1,0 +1,70 @@
+"""Archives built oddly with git: a merge commit or a type change that adds ``m`` is
+read (the index path agrees with the git path), and a closed or full standard output
+is one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from listdigest.cli import cli
+from listdigest.demo import build_archive
+
+
+def patch(n: int) -> bytes:
+    return (f"From: Dev <dev@example.org>\nSubject: [PATCH] fix {n}\n"
+            f"Date: Mon, 7 Apr 2025 10:{n:02d}:00 +0000\nMessage-ID: <fix-{n}@example.org>\n"
+            f"\nFix {n}.\n").encode()
+
+
+def git(repo: Path, *args: str, input: bytes | None = None) -> str:
+    return subprocess.run(["git", "--git-dir", str(repo), *args], check=True,
+                          capture_output=True, input=input).stdout.decode().strip()
+
+
+def commit(repo: Path, entries: str, *parents: str) -> str:
+    tree = git(repo, "mktree", input=entries.encode())
+    args = [a for p in parents for a in ("-p", p)]
+    new = git(repo, "commit-tree", tree, *args, "-m", "x")
+    git(repo, "update-ref", "refs/heads/master", new)
+    return new
+
+
+def ids(inbox: Path, *extra: str) -> list[str]:
+    result = CliRunner().invoke(cli, ["digest", str(inbox), "--format", "json", *extra])
+    assert result.exit_code == 0, result.stderr
+    return [p["message_id"] for s in json.loads(result.stdout)["series"]
+            for p in s["patches"]]
+
+
+def test_merge_and_type_change_adding_m_are_read(tmp_path: Path) -> None:
+    inbox = build_archive(tmp_path / "inbox", [patch(1), patch(2)])
+    repo = inbox / "git" / "0.git"
+    head, first = git(repo, "rev-parse", "HEAD"), git(repo, "rev-parse", "HEAD~1")
+    blob3 = git(repo, "hash-object", "-w", "--stdin", input=patch(3))
+    commit(repo, f"100644 blob {blob3}\tm\n", head, first)  # a merge whose m is new
+    link = git(repo, "hash-object", "-w", "--stdin", input=b"elsewhere")
+    symlinked = commit(repo, f"120000 blob {link}\tm\n", git(repo, "rev-parse", "HEAD"))
+    blob4 = git(repo, "hash-object", "-w", "--stdin", input=patch(4))
+    commit(repo, f"100644 blob {blob4}\tm\n", symlinked)  # m: symlink -> file (type change)
+    expected = ["fix-1@example.org", "fix-2@example.org", "fix-3@example.org",
+                "fix-4@example.org"]
+    assert ids(inbox) == expected
+    assert ids(inbox, "--db", str(tmp_path / "i.sqlite")) == expected  # built, then read
+
+
+def test_closed_or_full_standard_output_is_one_line(tmp_path: Path) -> None:
+    inbox = build_archive(tmp_path / "inbox", [patch(1)])
+    exe = str(Path(sys.executable).parent / "listdigest")
+    closed = subprocess.run(f"'{exe}' digest '{inbox}' -q >&-", shell=True,
+                            capture_output=True, text=True, check=False)
+    assert (closed.returncode, closed.stderr) == (
+        1, "listdigest: error: standard output is closed (write to a file with -o FILE)\n")
+    full = subprocess.run(f"'{exe}' digest '{inbox}' -q > /dev/full", shell=True,
+                          capture_output=True, text=True, check=False)
+    assert (full.returncode, full.stderr) == (
+        1, "listdigest: error: cannot write to standard output: No space left on device\n")
