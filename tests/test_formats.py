@@ -372,3 +372,52 @@ def test_references_keep_the_threads_root_and_the_latest_digests(may2020: Digest
                                     policy=policy.default)
     assert msg["In-Reply-To"] == "<d11@example.org>"
     assert msg["References"].split() == [f"<d{n}@example.org>" for n in (0, *range(3, 12))]
+
+
+KTD2801 = "https://lore.kernel.org/linux-leds/20240118-ktd2801-v2-0-425cf32e0769@skole.hr/T/#u"
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown", "atom", "email"])
+def test_series_life_in_every_page_format(leds: Path, leds_db: Path, fmt: str) -> None:
+    # The five KTD2801 postings of test_series.py: v1-v4 superseded, v5 applied.
+    result = CliRunner().invoke(cli, ["series", str(leds), KTD2801, "--db", str(leds_db),
+                                      "--format", fmt, "--mail-html"])
+    assert result.exit_code == 0, result.output
+    title = "Kinetic ExpressWire library and KTD2801 backlight driver (5 postings)"
+    if fmt == "email":
+        msg = email.message_from_string(result.stdout, policy=policy.default)
+        assert msg["Subject"] == f"[linux-leds] series: {title}"
+        assert msg["X-Listdigest-List-Id"] == "<linux-leds.vger.kernel.org>"
+        html = msg.get_body(("html",)).get_content()
+        assert msg.get_body(("plain",)).get_content().splitlines()[0] == title
+    elif fmt == "atom":
+        feed = feedparser.parse(result.stdout, sanitize_html=False)
+        assert not feed.bozo, feed.bozo_exception
+        assert feed.entries[0].title == title
+        html = feed.entries[0].content[0].value
+    elif fmt == "markdown":
+        tokens = MarkdownIt("commonmark").enable("table").parse(result.stdout)
+        headings = [inline_text(tokens[i + 1]) for i, t in enumerate(tokens)
+                    if t.type == "heading_open"]
+        assert headings[0] == title
+        assert headings[1:] == [
+            "v1 · 2023-10-05 · Kinetic KTD2801 backlight driver",
+            "v2 · 2024-01-18 · Kinetic KTD2801 backlight driver",
+            "v3 · 2024-01-20 · Kinetic ExpressWire library and KTD2801 backlight driver",
+            "v4 · 2024-01-22 · Kinetic ExpressWire library and KTD2801 backlight driver",
+            "v5 · 2024-01-25 · Kinetic ExpressWire library and KTD2801 backlight driver"]
+        texts = [inline_text(t) for t in tokens if t.type == "inline"]
+        assert ("applied by Lee Jones <lee@kernel.org>, 2024-02-01: 25ae5f5f4168, "
+                "e59a15af7aa6, 4ac621a418ce, 66c76c1cd984") in texts
+        return
+    else:
+        html = result.stdout
+    tree = (parse_html(html) if html.startswith("<!DOCTYPE")
+            else html5lib.HTMLParser(strict=True).parseFragment(html))
+    versions = tree.findall(".//h:section[@class='series version']", NS)
+    assert [text_of(v.find("h:h3", NS)).split(" · ")[0] for v in versions] == [
+        "v1", "v2", "v3", "v4", "v5"]
+    assert [text_of(v.find(".//h:span[@class]", NS)) for v in versions] == [
+        "superseded"] * 4 + ["applied"]
+    hrefs = [a.get("href") for a in tree.findall(".//h:a", NS)]
+    assert "https://lore.kernel.org/r/20240118-ktd2801-v2-0-425cf32e0769@skole.hr" in hrefs

@@ -6,8 +6,13 @@ import click
 
 from listdigest.cli.digest_cmd import check_link_base, write_output
 from listdigest.cli.index_cmd import current_index
+from listdigest.cli.options import FORMATS, envelope, mail_options
 from listdigest.life import series_life
+from listdigest.render.atom import render_life_atom
+from listdigest.render.email_message import as_text, life_email
+from listdigest.render.html import render_life_html
 from listdigest.render.json import render_life_json
+from listdigest.render.markdown import render_life_markdown
 from listdigest.render.text import render_life_text
 from listdigest.sources.archive import Archive
 
@@ -22,19 +27,28 @@ Examples:
 @click.command(epilog=EXAMPLES)
 @click.argument("archive", type=click.Path(path_type=str))
 @click.argument("msgid")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True)
 @click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
 @click.option("--db", metavar="PATH", help="The index to read (built if need be).")
 @click.option("--link-base", metavar="URL",
               help="Link each version: URL + Message-ID (e.g. https://lore.kernel.org/r/).")
+@mail_options
 def series(archive: str, msgid: str, fmt: str, output: str | None, db: str | None,
-           link_base: str | None) -> None:
+           link_base: str | None, mail_from: str | None, mail_to: tuple[str, ...],
+           in_reply_to: tuple[str, ...], mail_html: bool) -> None:
     """Print every version of the series MSGID belongs to (a Message-ID of any of its
     messages or replies, or a lore URL), oldest first, from ARCHIVE's index."""
     check_link_base(link_base)
     with current_index(Archive.open(archive), db, create=True) as idx:
         assert idx is not None  # create=True always gives one
         versions = series_life(idx, msgid)
-    render = render_life_json if fmt == "json" else render_life_text
-    write_output(render(versions, link_base), output)
+    if fmt == "email":
+        mail = envelope(mail_from, mail_to, in_reply_to, mail_html)
+        text = as_text(life_email(versions, link_base, mail))
+    else:
+        renderers = {"text": render_life_text, "json": render_life_json,
+                     "markdown": render_life_markdown, "html": render_life_html,
+                     "atom": render_life_atom}
+        text = renderers[fmt](versions, link_base)
+    write_output(text, output)

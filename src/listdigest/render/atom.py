@@ -15,7 +15,14 @@ from markupsafe import Markup
 
 from listdigest.digest import Digest
 from listdigest.errors import ListdigestError
-from listdigest.render.html import environment, render_html_content, render_stats_html_content
+from listdigest.model.series import Series
+from listdigest.render.html import (
+    environment,
+    life_title,
+    render_html_content,
+    render_life_html_content,
+    render_stats_html_content,
+)
 from listdigest.render.view import day, iso
 from listdigest.stats.history import Statistics
 
@@ -122,3 +129,15 @@ def updated_feed(path: Path, entry: Entry, *, feed_id: str, title: str, keep: in
     kept = [xml for entry_id, xml in kept_entries(path)
             if _range_of(entry_id) != _range_of(entry.id)]
     return feed_xml(feed_id, title, [entry_xml(entry), *kept[: keep - 1]], entry.updated)
+
+
+def render_life_atom(versions: list[Series], link_base: str | None) -> str:
+    """A feed holding the life of a series as its one entry, updated at its newest
+    message; the id names the series by its first posting's first Message-ID."""
+    first = versions[0].messages[0]
+    newest = max(m.date for s in versions for m in s.messages)
+    e = Entry(id=tag_id(first.list_id, day(newest), f"series/{first.message_id}"),
+              title=life_title(versions), updated=iso(newest),
+              html=render_life_html_content(versions, link_base))
+    return feed_xml(tag_id(first.list_id, FEED_TAG_DATE, f"series/{first.message_id}"),
+                    life_title(versions), [e], e.updated)

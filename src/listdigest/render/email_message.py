@@ -14,9 +14,10 @@ from email.utils import format_datetime
 
 from listdigest.digest import Digest
 from listdigest.errors import ListdigestError
-from listdigest.render.html import render_html, render_stats_html
+from listdigest.model.series import Series
+from listdigest.render.html import life_title, render_html, render_life_html, render_stats_html
 from listdigest.render.safe import clean, one_line
-from listdigest.render.text import render_stats_text, render_text
+from listdigest.render.text import render_life_text, render_stats_text, render_text
 from listdigest.stats.history import Statistics
 
 DEFAULT_FROM = "listdigest <listdigest@localhost>"
@@ -112,3 +113,17 @@ def as_text(msg: EmailMessage) -> str:
     """The message as text with LF line ends, as ``sendmail -t`` reads it (every part
     is 7bit or quoted-printable, so the text is ASCII)."""
     return msg.as_string(policy=policy.default.clone(linesep="\n"))
+
+
+def life_email(versions: list[Series], link_base: str | None, envelope: Envelope
+               ) -> EmailMessage:
+    """The life of a series as a mail: ``[LIST] series: TITLE (N postings)``."""
+    first = versions[0].messages[0]
+    name = first.list_id.split(".", 1)[0] or "list"
+    return build_message(
+        subject=f"[{name}] series: {life_title(versions)}",
+        text=render_life_text(versions, link_base),
+        html=render_life_html(versions, link_base) if envelope.html else None,
+        message_id=digest_message_id(f"{name}.series", first.message_id.split("@")[0],
+                                     str(len(versions)), envelope.sender),
+        envelope=envelope, list_id=first.list_id)

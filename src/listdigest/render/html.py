@@ -13,7 +13,7 @@ from listdigest.mail.message import Message
 from listdigest.model.series import Series
 from listdigest.render.safe import clean
 from listdigest.render.text import author, missing, reviewer_line, series_summary
-from listdigest.render.view import day, digest_charts, stats_charts
+from listdigest.render.view import day, digest_charts, life_view, page_link, stats_charts
 from listdigest.stats.history import Statistics
 
 
@@ -77,3 +77,25 @@ def render_stats_html_content(s: Statistics) -> str:
     """The statistics' html without the page around it or its charts (a feed entry)."""
     return for_feeds(environment().get_template("stats_content.html.j2").render(
         s=s, charts=None))
+
+
+def life_title(versions: list[Series]) -> str:
+    """``TITLE (3 postings)``: the newest version's title, as the text starts."""
+    n = len(versions)
+    return f"{versions[-1].title} ({n} posting{'s' if n != 1 else ''})"
+
+
+def _life_context(versions: list[Series], link_base: str | None) -> dict[str, object]:
+    return {"title": life_title(versions), "versions": life_view(versions),
+            "link": lambda msg: page_link(link_base, msg), "author": author}
+
+
+def render_life_html(versions: list[Series], link_base: str | None) -> str:
+    """The life of a series as one html page."""
+    return environment().get_template("life.html.j2").render(_life_context(versions, link_base))
+
+
+def render_life_html_content(versions: list[Series], link_base: str | None) -> str:
+    """The life of a series without the page around it (a feed entry)."""
+    return for_feeds(environment().get_template("life_content.html.j2").render(
+        _life_context(versions, link_base)))

@@ -18,9 +18,10 @@ from markupsafe import Markup
 from listdigest.digest import Digest
 from listdigest.mail.message import Message
 from listdigest.model.series import Series
+from listdigest.render.html import life_title
 from listdigest.render.safe import clean, one_line
 from listdigest.render.text import author, missing, reviewer_line, series_summary
-from listdigest.render.view import day
+from listdigest.render.view import day, life_view, page_link
 from listdigest.stats.history import Statistics
 
 _SPECIAL_RE = re.compile(r"([\\`*_\[\]<>&|~!#{}])")
@@ -88,3 +89,12 @@ def render_markdown(d: Digest) -> str:
 def render_stats_markdown(s: Statistics) -> str:
     """Statistics as Markdown: the periods and the three top lists as tables."""
     return _environment().get_template("stats.md.j2").render(s=s)
+
+
+def render_life_markdown(versions: list[Series], link_base: str | None) -> str:
+    """The life of a series as Markdown: a section per version."""
+    def link(msg: Message) -> Markup:
+        return linked(msg.subject, page_link(link_base, msg))
+
+    return _environment().get_template("life.md.j2").render(
+        title=life_title(versions), versions=life_view(versions), link=link, author=author)

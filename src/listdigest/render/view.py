@@ -10,9 +10,11 @@ from datetime import UTC, date, datetime
 
 from markupsafe import Markup
 
-from listdigest.digest import Digest
-from listdigest.model.series import Series
+from listdigest.digest import Digest, default_link_base, message_link
+from listdigest.mail.message import Message
+from listdigest.model.series import Applied, Series
 from listdigest.render.charts import bar_chart, column_chart
+from listdigest.render.text import reviewer_line, series_contents, state_text
 from listdigest.stats.history import Statistics
 
 #: The states of a series, most advanced first (the series model gives one per series).
@@ -120,3 +122,44 @@ def stats_charts(s: Statistics) -> StatsCharts:
         domains=bar_chart([(r.label, r.count) for r in s.domains], title="Top domains"),
         reviewers=bar_chart([(r.label, r.count) for r in s.reviewers], title="Top reviewers"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class VersionView:
+    """One posting in the life of a series, as the page formats show it."""
+
+    label: str
+    """``v3`` or ``RFC v2``."""
+    day: str
+    series: Series
+    summary: str
+    """What it held and its state, as the text says it."""
+    reviewers: str
+    applied: list[str]
+
+
+def applied_line(a: Applied) -> str:
+    """``applied to kvm-x86 next by Sean <…>, 2025-08-07: 1a2b3c4d5e6f``."""
+    where = " ".join(w for w in (a.tree, a.branch) if w)
+    return (f"{'queued' if a.queued else 'applied'}" + (f" to {where}" if where else "")
+            + f" by {a.by}, {day(a.date)}"
+            + (f": {', '.join(c[:12] for c in a.commits)}" if a.commits else ""))
+
+
+def life_view(versions: list[Series]) -> list[VersionView]:
+    """Every version of a series, oldest first, with what the text shows of each."""
+    out = []
+    for s in versions:
+        lead = s.cover or s.first_patch
+        rfc = lead is not None and "RFC" in lead.tags.prefixes
+        out.append(VersionView(
+            label=f"RFC v{s.version}" if rfc else f"v{s.version}",
+            day=day(min(m.date for m in s.messages)), series=s,
+            summary=f"{series_contents(s)}; {state_text(s)}", reviewers=reviewer_line(s),
+            applied=[applied_line(a) for a in s.applied]))
+    return out
+
+
+def page_link(link_base: str | None, msg: Message) -> str | None:
+    """A message's address on a page: ``link_base``, else lore's for its list."""
+    return message_link(link_base or default_link_base(msg.list_id), msg.message_id)
