@@ -74,3 +74,19 @@ def test_after_a_rewrite_nothing_published_is_published_again(tmp_path: Path) ->
         "fix-4@example.org"]
     rewritten = git(repo, "rev-parse", "HEAD~1")  # fix 3's new commit
     assert data["range"]["from"] == rewritten[:9] != old_tip[:9]
+
+
+def test_an_unparseable_url_is_one_line_for_its_list_and_the_others_run(
+        tmp_path: Path) -> None:
+    _, config = setup(tmp_path)
+    config.write_text(config.read_text() + f'[lists.v6]\nurl = "http://[::1"\n'
+                      f'archive = "{tmp_path}/v6"\n[lists.nul]\n'
+                      f'url = "http://lore.example.org\\u0000/list"\narchive = "{tmp_path}/n"\n')
+    result = run(config)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[-2].endswith("listdigest: error: v6: not an http(s) URL of an archive: "
+                              "'http://[::1'")
+    assert lines[-1].endswith("listdigest: error: nul: not an http(s) URL of an archive: "
+                              "'http://lore.example.org\\x00/list'")
+    assert len(list((tmp_path / "out" / "l").glob("*.json"))) == 1  # list l still ran

@@ -100,8 +100,13 @@ def check_link_base(link_base: str | None) -> str | None:
     ``https://lore.kernel.org/r/``."""
     if not link_base:
         return None
-    parts = urlsplit(link_base.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(link_base.strip())
+        hostname = parts.hostname  # "http://[::1" raises here or above
+    except ValueError:
+        raise ListdigestError(f"link base {link_base!r} is no http:// or https:// address"
+                              ) from None
+    if parts.scheme.lower() not in ("http", "https") or not hostname:
         raise ListdigestError(f"link base {link_base!r} is no http:// or https:// address")
     if parts.query or parts.fragment:
         raise ListdigestError(f"link base {link_base!r} has a query or fragment: a "

@@ -189,9 +189,13 @@ def update(dest: Path, *, progress: bool = False) -> MirrorUpdate:
 
 def _inbox_url(url: str) -> str:
     """The inbox URL without trailing slashes; only HTTP(S), the one transport lore offers."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ArchiveError(f"not an http(s) URL of an archive: {url}")
+    try:  # "http://[::1" makes urlsplit raise; a NUL or other control byte is no URL
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.netloc
+            or any(ord(c) < 32 or ord(c) == 127 for c in url)):
+        raise ArchiveError(f"not an http(s) URL of an archive: {url!r}")
     return url.rstrip("/")
 
 
