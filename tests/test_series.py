@@ -338,3 +338,38 @@ def test_series_command_prints_the_life_of_a_series(leds: Path, leds_db: Path) -
     assert missing.exit_code == 1
     assert missing.stderr == (
         "listdigest: error: no message <nowhere@example.org> in the archive\n")
+
+
+def test_tree_commits_mark_patches_applied(tmp_path: Path) -> None:
+    import subprocess
+
+    from click.testing import CliRunner
+
+    from listdigest.cli import cli
+    from listdigest.demo import build_archive
+
+    inbox = build_archive(tmp_path / "inbox", [
+        raw("[PATCH 0/2] widget: speed up", "c0", 3, body=COVER),
+        raw("[PATCH 1/2] widget: one", "w1@example.org", 3, reply_to="c0", body=DIFF),
+        raw("[PATCH 2/2] widget: two", "w2@example.org", 3, reply_to="c0", body=DIFF),
+    ])
+    tree = tmp_path / "linux"
+    git = ["git", "-C", str(tree), "-c", "user.name=M", "-c", "user.email=m@example.org"]
+    subprocess.run(["git", "init", "-q", str(tree)], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m",
+                    "widget: one\n\nLink: https://lore.kernel.org/r/w1@example.org\n"],
+                   check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    args = ["digest", str(inbox), "--no-history", "--tree", str(tree)]
+    data = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).stdout)
+    (s,) = data["series"]
+    assert s["state"] == "partly applied"
+    assert s["applied"] == {"by": "tree", "date": None, "message_id": None, "tree": "linux",
+                            "branch": None, "patches": [1], "commits": [commit],
+                            "queued": False}
+    text = CliRunner().invoke(cli, args).stdout
+    assert "widget: speed up (2 patches + cover letter; partly applied (1 of 2) to linux)" in text
+    bad = CliRunner().invoke(cli, ["digest", str(inbox), "--tree", str(tmp_path)])
+    assert bad.exit_code == 1
+    assert bad.stderr.endswith(f"listdigest: error: --tree {tmp_path}: not a git repository\n")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -22,11 +23,18 @@ from listdigest.mail.applied import APPLIED_HINT, asks_for_new_version, find_app
 from listdigest.mail.body import Body, cover_text
 from listdigest.mail.message import Message, commit_message, message_date
 from listdigest.mail.scan import Scanned, Window, scan_parallel
-from listdigest.model.series import Series, attach_replies, group_series, note_applied
+from listdigest.model.series import (
+    Series,
+    attach_replies,
+    group_series,
+    note_applied,
+    note_tree_commits,
+)
 from listdigest.sources.archive import Archive
 from listdigest.sources.blobs import read_blobs
 from listdigest.sources.dates import day_label, parse_when
 from listdigest.sources.mailmap import Mailmap
+from listdigest.sources.tree import applied_commits
 from listdigest.stats.contributors import (
     Row,
     contributor_table,
@@ -308,8 +316,10 @@ def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
                  show_all: bool, commits: tuple[str, str] | None = None,
                  dates: tuple[float | None, float | None] = (None, None),
                  followups: Callable[[list[Series]], list[Message]] | None = None,
-                 newest: int | None = None, wait_days: int = 7) -> Digest:
-    """Group, count and fetch the bodies the digest shows. ``followups`` gives the
+                 newest: int | None = None, wait_days: int = 7,
+                 tree: Path | None = None) -> Digest:
+    """Group, count and fetch the bodies the digest shows (``tree``: a clone of the
+    project whose commits name the patches they apply). ``followups`` gives the
     replies in the series' threads beyond the range (from the index); ``newest`` is the
     date the waiting time of a series is counted to (default: the range's newest)."""
     patches = [m for m in messages if m.is_patch_email]
@@ -317,6 +327,8 @@ def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
     series = group_series(patches)
     attach_replies(series, messages + (followups(series) if followups else []))
     judge_replies(archive, series)
+    if tree is not None:
+        judge_tree(tree, series)
     entries: list[tuple[Series, Message]] = []
     for s in series:
         shown = s.messages if show_all else [m for m in (s.cover, s.first_patch) if m]
@@ -357,6 +369,15 @@ def read_raw(archive: Archive, messages: list[Message]) -> dict[str, bytes]:
             if raw is not None:
                 found[blob] = raw
     return found
+
+
+def judge_tree(tree: Path, series: list[Series]) -> None:
+    """Mark the patches whose Message-ID a commit of ``tree`` names (``Link:``,
+    ``Message-ID:`` trailers) as applied by that commit."""
+    ids = [m.message_id for s in series for m in s.patches.values() if m.message_id]
+    found = applied_commits(tree, ids)
+    for s in series:
+        note_tree_commits(s, tree.name, found)
 
 
 def judge_replies(archive: Archive, series: list[Series]) -> None:

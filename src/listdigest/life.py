@@ -5,9 +5,10 @@ for ``listdigest series``."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import unquote
 
-from listdigest.digest import fetch_bodies, judge_replies
+from listdigest.digest import fetch_bodies, judge_replies, judge_tree
 from listdigest.errors import ListdigestError
 from listdigest.index.db import Index
 from listdigest.index.history import link_postings
@@ -62,7 +63,7 @@ def _series_of(idx: Index, message_id: str, cache: dict[str, list[Series]]) -> S
     return None
 
 
-def series_life(idx: Index, asked: str) -> list[Series]:
+def series_life(idx: Index, asked: str, tree: Path | None = None) -> list[Series]:
     """Every posting of the series that ``asked`` (a Message-ID of any of its messages,
     or of a reply to one) belongs to, oldest first, linked as the digest links them."""
     message_id = message_id_of(asked)
@@ -82,4 +83,6 @@ def series_life(idx: Index, asked: str) -> list[Series]:
     versions.sort(key=lambda s: min(m.date for m in s.messages))
     link_postings(idx, versions, fetch_bodies(archive, [s.cover for s in versions if s.cover]))
     judge_replies(archive, versions)
+    if tree is not None:
+        judge_tree(tree, versions)
     return versions

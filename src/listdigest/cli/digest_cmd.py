@@ -45,7 +45,8 @@ from listdigest.sources.mailmap import Mailmap
 def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
                 since: str | None, until: str | None, name: str | None, top: int,
                 show_all: bool, db: str | None = None, history: bool | None = None,
-                wait_days: int = 7, mailmap: Path | None = None) -> Digest:
+                wait_days: int = 7, mailmap: Path | None = None,
+                tree: Path | None = None) -> Digest:
     """Read the selected range (from the index at ``db`` or the default path when there
     is one, else from git) and build its digest, printing the account on stderr.
     ``history`` (default: whenever an index exists) reads the index's whole history for
@@ -55,7 +56,7 @@ def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
         d = digest_range(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since,
                          until=until, name=name, top=top, show_all=show_all,
                          history=history is not False, wait_days=wait_days,
-                         mailmap=mailmap)
+                         mailmap=mailmap, tree=tree)
     return d
 
 
@@ -63,12 +64,13 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
                  rev_to: str | None, since: str | None, until: str | None,
                  name: str | None, top: int, show_all: bool, check: bool = True,
                  history: bool = True, wait_days: int = 7, label: str | None = None,
-                 mailmap: Path | None = None) -> Digest:
+                 mailmap: Path | None = None, tree: Path | None = None) -> Digest:
     """The digest of a range read from an open, current index or (``idx`` None) from git;
     the account goes to stderr. ``check``: a date range wholly outside the archive is an
     error (``update`` passes False: a quiet week is no error). With an index and
     ``history``, each series gets its other postings and the replies the index holds
-    after the range. ``mailmap``: a .mailmap file merging each person's addresses."""
+    after the range. ``mailmap``: a .mailmap file merging each person's addresses;
+    ``tree``: a clone whose commits name the patches they apply."""
     with scan_progress(archive, idx):
         sel = select(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since,
                      until=until)
@@ -84,7 +86,7 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
                      show_all=show_all, commits=sel.commits,
                      dates=(sel.first_date, sel.last_date), wait_days=wait_days,
                      followups=(lambda series: followups(use, series)) if use else None,
-                     newest=newest_date(use) if use else None)
+                     newest=newest_date(use) if use else None, tree=tree)
     if use is not None:
         link_postings(use, d.series, d.bodies)
     return d
@@ -193,8 +195,12 @@ Examples:
                    "(e.g. https://lore.kernel.org/r/).")
 @click.option("--mailmap", metavar="FILE", type=click.Path(path_type=Path),
               help="Merge each person's addresses as this .mailmap (git's format) says.")
+@click.option("--tree", metavar="PATH", type=click.Path(path_type=Path),
+              help="A clone of the project: commits whose Link:/Message-ID: trailers "
+                   "name a patch mark it applied.")
 @mail_options
-def digest(archive: str, mailmap: Path | None, rev_from: str | None, rev_to: str | None,
+def digest(archive: str, mailmap: Path | None, tree: Path | None, rev_from: str | None,
+           rev_to: str | None,
            since: str | None, until: str | None, name: str | None, top: int, fmt: str,
            show_all: bool, output: str | None, db: str | None, history: bool | None, wait_days: int,
            link_base: str | None, mail_from: str | None, mail_to: tuple[str, ...],
@@ -203,7 +209,7 @@ def digest(archive: str, mailmap: Path | None, rev_from: str | None, rev_to: str
     link_base = check_link_base(link_base)
     d = make_digest(Archive.open(archive), rev_from=rev_from, rev_to=rev_to, since=since,
                     until=until, name=name, top=top, show_all=show_all, db=db,
-                    history=history, wait_days=wait_days, mailmap=mailmap)
+                    history=history, wait_days=wait_days, mailmap=mailmap, tree=tree)
     d.link_base = link_base
     if fmt == "json":  # streamed: a whole archive's JSON is never held in memory
         write_output(iter_json(d), output)

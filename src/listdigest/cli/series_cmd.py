@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from listdigest.cli.digest_cmd import check_link_base, write_output
@@ -33,16 +35,19 @@ Examples:
 @click.option("--db", metavar="PATH", help="The index to read (built if need be).")
 @click.option("--link-base", metavar="URL",
               help="Link each version: URL + Message-ID (e.g. https://lore.kernel.org/r/).")
+@click.option("--tree", metavar="PATH", type=click.Path(path_type=Path),
+              help="A clone of the project: commits whose Link:/Message-ID: trailers "
+                   "name a patch mark it applied.")
 @mail_options
 def series(archive: str, msgid: str, fmt: str, output: str | None, db: str | None,
-           link_base: str | None, mail_from: str | None, mail_to: tuple[str, ...],
-           in_reply_to: tuple[str, ...], mail_html: bool) -> None:
+           link_base: str | None, tree: Path | None, mail_from: str | None,
+           mail_to: tuple[str, ...], in_reply_to: tuple[str, ...], mail_html: bool) -> None:
     """Print every version of the series MSGID belongs to (a Message-ID of any of its
     messages or replies, or a lore URL), oldest first, from ARCHIVE's index."""
     check_link_base(link_base)
     with current_index(Archive.open(archive), db, create=True) as idx:
         assert idx is not None  # create=True always gives one
-        versions = series_life(idx, msgid)
+        versions = series_life(idx, msgid, tree)
     if fmt == "email":
         mail = envelope(mail_from, mail_to, in_reply_to, mail_html)
         text = as_text(life_email(versions, link_base, mail))

@@ -61,7 +61,8 @@ class Applied:
 
     by: str
     """Who said so, ``Name <addr>``; ``tree`` for a commit found in the tree."""
-    date: int
+    date: int | None
+    """When the reply said so (None for a tree's commit)."""
     message_id: str
     """The reply's Message-ID ('' for a tree's commit)."""
     tree: str | None
@@ -319,6 +320,16 @@ def note_applied(s: Series, reply: Message, note: AppliedNote) -> None:
         by=f"{reply.from_name} <{reply.from_addr}>" if reply.from_name else reply.from_addr,
         date=reply.date, message_id=reply.message_id, tree=note.tree, branch=note.branch,
         patches=numbers, commits=note.commits, queued=note.queued))
+
+
+def note_tree_commits(s: Series, tree: str, commits: dict[str, str]) -> None:
+    """Record the patches a tree's commits name (Message-ID -> commit id): definitive,
+    so they come before any reply's note."""
+    done = {n: commits[m.message_id] for n, m in s.patches.items() if m.message_id in commits}
+    if done:
+        s.applied.insert(0, Applied(by="tree", date=None, message_id="", tree=tree,
+                                    branch=None, patches=tuple(sorted(done)),
+                                    commits=tuple(done[n] for n in sorted(done))))
 
 
 def reviewer_trailers(msg: Message) -> list[tuple[str, str]]:

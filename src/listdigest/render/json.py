@@ -62,7 +62,8 @@ def _applied(s: Series) -> dict[str, Any] | None:
         return None
     first = s.applied[0]
     done = s.applied_patches
-    return {"by": first.by, "date": _iso(first.date), "message_id": first.message_id or None,
+    return {"by": first.by, "date": _iso(first.date) if first.date is not None else None,
+            "message_id": first.message_id or None,
             "tree": first.tree, "branch": first.branch,
             "patches": "all" if done is None else sorted(done),
             "commits": list(dict.fromkeys(c for a in s.applied for c in a.commits)),

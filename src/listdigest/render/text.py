@@ -139,7 +139,8 @@ def render_life_text(versions: list[Series], link_base: str | None) -> str:
         for a in s.applied:
             where = " ".join(w for w in (a.tree, a.branch) if w)
             lines.append(f"  {'queued' if a.queued else 'applied'}"
-                         + (f" to {where}" if where else "") + f" by {a.by}, {_day(a.date)}"
+                         + (f" to {where}" if where else "") + f" by {a.by}"
+                         + (f", {_day(a.date)}" if a.date is not None else "")
                          + (f": {', '.join(c[:12] for c in a.commits)}" if a.commits else ""))
         if lead is not None:
             link = message_link(link_base, lead.message_id)

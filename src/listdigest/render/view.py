@@ -142,7 +142,7 @@ def applied_line(a: Applied) -> str:
     """``applied to kvm-x86 next by Sean <…>, 2025-08-07: 1a2b3c4d5e6f``."""
     where = " ".join(w for w in (a.tree, a.branch) if w)
     return (f"{'queued' if a.queued else 'applied'}" + (f" to {where}" if where else "")
-            + f" by {a.by}, {day(a.date)}"
+            + f" by {a.by}" + (f", {day(a.date)}" if a.date is not None else "")
             + (f": {', '.join(c[:12] for c in a.commits)}" if a.commits else ""))
 
 
