@@ -68,3 +68,23 @@ def test_closed_or_full_standard_output_is_one_line(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert (full.returncode, full.stderr) == (
         1, "listdigest: error: cannot write to standard output: No space left on device\n")
+
+
+def test_a_run_killed_while_writing_leaves_no_temporary_file(tmp_path: Path) -> None:
+    # The digest is written in pieces; SIGTERM arrives after the first one, as when
+    # cron's timeout or `kill` ends a run amid a large JSON digest.
+    script = f"""
+import os, signal
+from listdigest.cli import exit_on_signal
+from listdigest.cli.digest_cmd import write_output
+signal.signal(signal.SIGTERM, exit_on_signal)
+def pieces():
+    yield "first piece\\n"
+    os.kill(os.getpid(), signal.SIGTERM)
+    yield "never written\\n"
+write_output(pieces(), {str(tmp_path / "digest.json")!r})
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)
+    assert (proc.returncode, proc.stderr) == (128 + 15, "")
+    assert list(tmp_path.iterdir()) == []  # neither the digest nor its temporary file

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 
 import click
@@ -61,8 +62,17 @@ def cli() -> None:
     """Digests of public-inbox mailing-list archives (lore.kernel.org and others)."""
 
 
+def exit_on_signal(signum: int, frame: object) -> None:
+    """SIGTERM or SIGHUP (``kill``, a closed terminal, a cron timeout) end the run as an
+    exit does: ``finally`` blocks remove temporary files, an open index transaction
+    rolls back and worker processes are shut down. Exit status 128 + the signal."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Entry point of the ``listdigest`` command."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, exit_on_signal)
     try:
         cli.main(prog_name="listdigest")
     except BrokenPipeError:  # e.g. `listdigest digest … | head`

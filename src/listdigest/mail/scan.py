@@ -163,6 +163,8 @@ def _worker_init(parent: int, setup: Callable[[], None] | None) -> None:
     """End this worker when the parent is gone (killed): an orphaned pool worker would
     otherwise wait for work forever. Ctrl-C is the parent's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a worker just ends (no SystemExit)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     if setup is not None:
         setup()
 
