@@ -88,3 +88,29 @@ write_output(pieces(), {str(tmp_path / "digest.json")!r})
                           check=False)
     assert (proc.returncode, proc.stderr) == (128 + 15, "")
     assert list(tmp_path.iterdir()) == []  # neither the digest nor its temporary file
+
+
+def test_a_damaged_object_in_a_pack_costs_its_message_only(tmp_path: Path) -> None:
+    messages = [patch(n) + b"x" * 200 + b"\n" for n in range(1, 6)]
+    inbox = build_archive(tmp_path / "inbox", messages)
+    repo = inbox / "git" / "0.git"
+    git(repo, "repack", "-adq")
+    damaged = git(repo, "rev-parse", "HEAD~2")
+    blob = git(repo, "rev-parse", "HEAD~2:m")
+    (pack,) = (repo / "objects" / "pack").glob("*.pack")
+    offset = next(int(line.split()[4]) for line in git(
+        repo, "verify-pack", "-v", str(pack.with_suffix(".idx"))).splitlines()
+        if line.startswith(blob))
+    pack.chmod(0o644)
+    with pack.open("r+b") as fh:  # garble the zlib stream of fix 3's blob
+        fh.seek(offset + 5)
+        fh.write(b"\xff" * 6)
+    for extra in ([], ["--db", str(tmp_path / "i.sqlite")]):
+        result = CliRunner().invoke(cli, ["digest", str(inbox), "-v", "--format", "json",
+                                          *extra])
+        assert result.exit_code == 0, result.stderr
+        assert f"listdigest: skipped {damaged[:12]}: message blob missing" in result.stderr
+        data = json.loads(result.stdout)
+        assert (data["summary"]["messages"], data["summary"]["skipped"]) == (4, 1)
+        assert [p["message_id"] for s in data["series"] for p in s["patches"]] == [
+            f"fix-{n}@example.org" for n in (1, 2, 4, 5)]
