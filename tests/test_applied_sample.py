@@ -129,6 +129,11 @@ NAMED = {
     "9519b0d3775017582de9627f332d87d766577826": AppliedNote(
         "5.18/scsi-staging", None, (2, 17, 24, 25), (), False),
     "8e27f2ff5c4d9a3cfeb44470b7a9dce490c6ae6f": AppliedNote(None, None, (1, 2, 3, 4), (), False),
+    # "Applied to next, thanks!" only in the quote of Marc Zyngier's thank-you mail
+    "e5a0795a705311457823b1cd60a3ae84bda3fa71": None,
+    "80263673d4b510bdd2da61400eb12e05521fb2fc": None,
+    # "my branch leds-cleanup-for-pavel? This is applied on top of Pavel's for-next"
+    "38d4b42488511ac2259e501dc726370844e863e1": None,
     # hard negatives: git am output quoted by Lee Jones ("Applied patch … cleanly."),
     # a test report ("I applied this locally, but I'm seeing consistent boot failure"),
     # a question ("applied?"), a base ("I applied the patch on v5.10-rc2, then …"), a

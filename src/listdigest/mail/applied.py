@@ -49,11 +49,11 @@ class AppliedNote:
 #: speed and looks at the few letters around each hit, where an alternation of the
 #: words would try every byte (five times slower on kvmarm's 196 MB). Misses: a b4
 #: listing under an opening without any of the verbs (3 of the 1545 notes of the sample).
-APPLIED_HINT = re.compile(rb"d(?:(?<=plied|ueued|ushed|erged|ulled)|ing: base64)")
+APPLIED_HINT = re.compile(rb"d(?:(?<=plied|ueued|ushed|erged|ulled|icked)|ing: base64)")
 
 _GREETING_RE = re.compile(r"(?i)(?:hi|hello|hey|dear|thanks|thank you)\b[^.!?]{0,40}[,:!]?$")
 
-_VERB = r"(?P<verb>applied|queued|pushed|merged|pulled)"
+_VERB = r"(?P<verb>applied|queued|pushed|merged|pulled|picked(?: up)?)"
 #: Patch numbers: ``3``, ``2/8``, ``3-12``, ``1, 2 and 5``, ``5/8 + 6/8``, ``3 & 4``.
 _NUMS = r"\d+(?:/\d+)?(?:\s*(?:,\s*and|[-,+&]|\.\.|and|to)\s*\d+(?:/\d+)?)*"
 _OPENER_RE = re.compile(
@@ -73,7 +73,7 @@ _OPENER_RE = re.compile(
     r"(?:(?:was|were|has|have|is|are|now|got|already|been) )*"
     + _VERB + r"\b"
 )
-#: "Pushed", "merged" and "pulled" say less than "applied": they count only with no
+#: "Pushed", "merged", "pulled" and "picked" say less than "applied": they count only with no
 #: object or the series as object ("pushed, thanks", "merged this", "pushed to
 #: arm/queue"), not in "merged device tree changes through the soc tree".
 _WEAK_VERB_OK_RE = re.compile(
@@ -334,7 +334,7 @@ def find_applied(body: str) -> AppliedNote | None:
                 or _OWN_WORK_RE.match(rest)):
             continue
         verb = m.group("verb").lower()
-        if verb in ("pushed", "merged", "pulled") and not _WEAK_VERB_OK_RE.match(rest):
+        if verb not in ("applied", "queued") and not _WEAK_VERB_OK_RE.match(rest):
             continue
         tree, branch = _target(rest)
         patches = _patches(m.group("what") or "", rest)
