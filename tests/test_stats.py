@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from listdigest.cli import cli
+from listdigest.cli import cli, stats_cmd
 from listdigest.demo import build_archive, demo_messages
+from listdigest.digest import select
+from listdigest.index.db import open_index
+from listdigest.indexed_stats import indexed_statistics
+from listdigest.sources.archive import Archive
+from listdigest.stats.history import build_statistics
 
 HEADER = ("period     messages   patches  series  replies  reviews  contributors  newcomers")
 
@@ -43,3 +49,43 @@ def test_kvmarm_by_year_checked_with_git(kvmarm: Path) -> None:
     assert (year["messages"], year["patch_emails"], year["replies"]) == (41, 11, 28)
     assert data["total"]["messages"] == 41
     assert data["from"] == "2023-01-01"
+
+
+def test_stats_from_the_index_are_aggregated_in_sql(kvmarm: Path, kvmarm_db: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a current index no message record is built: select() is never called.
+    def no_select(*args: object, **kwargs: object) -> None:
+        raise AssertionError("stats read every message")
+
+    monkeypatch.setattr(stats_cmd, "select", no_select)
+    result = CliRunner().invoke(cli, ["stats", str(kvmarm), "--db", str(kvmarm_db),
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    total = json.loads(result.stdout)["total"]
+    # README's table: the figures of the per-message count.
+    assert [total[k] for k in ("messages", "patch_emails", "series", "replies", "reviews",
+                               "contributors", "newcomers")] == [
+        21366, 9944, 1591, 11212, 1818, 207, 207]
+    assert "21367 commits: 21367 messages (9944 patch emails, 11212 replies, 210 other, " \
+           "1 duplicate), 0 skipped" in result.stderr
+
+
+@pytest.mark.parametrize(("by", "ranges"), [
+    ("year", {}),
+    ("week", {"since": "2021-03-01", "until": "2021-06-30"}),
+    ("month", {"rev_from": "9aab6527a", "rev_to": "HEAD~5"}),
+])
+def test_stats_in_sql_equal_stats_of_the_messages(kvmarm: Path, kvmarm_db: Path, by: str,
+                                                  ranges: dict[str, str]) -> None:
+    args = {"rev_from": None, "rev_to": None, "since": None, "until": None, **ranges}
+    arch = Archive.open(str(kvmarm))
+    with open_index(arch, kvmarm_db) as idx:
+        counted = indexed_statistics(arch, idx, **args, name=None, by=by, top=15)
+        sel = select(arch, idx, **args)
+    assert counted is not None
+    sql_sel, sql = counted
+    assert sql_sel.accounting == sel.accounting
+    assert (sql_sel.start, sql_sel.end_label) == (sel.start, sel.end_label)
+    assert sql == build_statistics(sel.messages, list_name="kvmarm", start=sel.start,
+                                   end=sel.end_label, by=by, top=15)
+    assert sql.total.messages == len(sel.messages) > 2000

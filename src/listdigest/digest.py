@@ -208,17 +208,23 @@ class Selection:
     bounds: tuple[float, float] = (float("-inf"), float("inf"))
     """The --since/--until of a date range, in seconds."""
 
+    @property
+    def end_label(self) -> str:
+        """A title's end; a date range also names its first and last message's commits."""
+        if self.commits is None:
+            return self.end
+        return f"{self.end} ({self.commits[0][:9]}..{self.commits[1][:9]})"
+
 
 #: ``progress(done, total)`` of a git scan, set by the command line while it draws a bar.
 SCAN_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar(
     "SCAN_PROGRESS", default=None)
 
 
-def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
-           rev_to: str | None, since: str | None, until: str | None) -> Selection:
-    """The messages of a range by commits or by dates, read from an open, current index
-    or (``idx`` None) from git: the same either way. A git scan tells SCAN_PROGRESS how
-    far it got."""
+def range_bounds(archive: Archive, *, rev_from: str | None, rev_to: str | None,
+                 since: str | None, until: str | None) -> tuple[bool, float, float]:
+    """Whether the range is by dates, and its --since/--until in seconds (infinite when
+    not given); a range mixing both forms, or reversed, is refused."""
     by_date = since is not None or until is not None
     if by_date and (rev_from or rev_to):
         raise ListdigestError("use --from/--to (or A..B) or --since/--until, not both")
@@ -227,6 +233,16 @@ def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
     if lo > hi:
         raise ListdigestError(f"reversed range: --since {since} is after --until {until}")
     archive.check_order(rev_from, rev_to)
+    return by_date, lo, hi
+
+
+def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
+           rev_to: str | None, since: str | None, until: str | None) -> Selection:
+    """The messages of a range by commits or by dates, read from an open, current index
+    or (``idx`` None) from git: the same either way. A git scan tells SCAN_PROGRESS how
+    far it got."""
+    by_date, lo, hi = range_bounds(archive, rev_from=rev_from, rev_to=rev_to, since=since,
+                                   until=until)
     keep = Window(lo, hi) if by_date else None
     if idx is None:
         entries = list(archive.commits(rev_from, rev_to))

@@ -9,7 +9,8 @@ import click
 from listdigest.cli.digest_cmd import report, write_output
 from listdigest.cli.index_cmd import current_index, scan_progress
 from listdigest.cli.options import RANGE_HELP, envelope, mail_options, range_options
-from listdigest.digest import Selection, apply_mailmap, check_inside, default_list_name, select
+from listdigest.digest import apply_mailmap, check_inside, default_list_name, select
+from listdigest.indexed_stats import indexed_statistics
 from listdigest.render.atom import render_stats_atom
 from listdigest.render.email_message import as_text, stats_email
 from listdigest.render.html import render_stats_html
@@ -18,7 +19,7 @@ from listdigest.render.markdown import render_stats_markdown
 from listdigest.render.text import render_stats_text
 from listdigest.sources.archive import Archive
 from listdigest.sources.mailmap import Mailmap
-from listdigest.stats.history import PERIODS, build_statistics
+from listdigest.stats.history import PERIODS, Statistics, build_statistics
 
 EXAMPLES = """\b
 Examples:
@@ -46,14 +47,30 @@ def stats(archive: str, by: str, mailmap: str | None, rev_from: str | None,
     arch = Archive.open(archive)
     ranges = {"rev_from": rev_from, "rev_to": rev_to, "since": since, "until": until}
     with current_index(arch, db) as idx, scan_progress(arch, idx):
-        sel = select(arch, idx, **ranges)
+        counted = None
+        if idx is not None and not mailmap:
+            counted = indexed_statistics(arch, idx, **ranges, name=name, by=by, top=top)
+        if counted is None:
+            sel = select(arch, idx, **ranges)
+    if counted is not None:
+        sel, s = counted
+        check_inside(arch, sel)
+        report(sel.accounting, s.list_name)
+        _write(s, fmt, output, mail_from, mail_to, in_reply_to, mail_html)
+        return
     if mailmap:
         sel.messages = apply_mailmap(arch, sel.messages, Mailmap(Path(mailmap)))
     check_inside(arch, sel)
     name = name or default_list_name(arch, sel.messages)
     report(sel.accounting, name)
     s = build_statistics(sel.messages, list_name=name,
-                         start=sel.start, end=_end_label(sel), by=by, top=top)
+                         start=sel.start, end=sel.end_label, by=by, top=top)
+    _write(s, fmt, output, mail_from, mail_to, in_reply_to, mail_html)
+
+
+def _write(s: Statistics, fmt: str, output: str | None, mail_from: str | None,
+           mail_to: tuple[str, ...], in_reply_to: tuple[str, ...], mail_html: bool) -> None:
+    """Render the statistics in ``fmt`` to ``output``."""
     if fmt == "email":
         text = as_text(stats_email(s, envelope(mail_from, mail_to, in_reply_to, mail_html)))
     else:
@@ -63,9 +80,3 @@ def stats(archive: str, by: str, mailmap: str | None, rev_from: str | None,
         text = renderers[fmt](s)
     write_output(text, output)
 
-
-def _end_label(sel: Selection) -> str:
-    """The title's end; a date range also names its first and last message's commits."""
-    if sel.commits is None:
-        return sel.end
-    return f"{sel.end} ({sel.commits[0][:9]}..{sel.commits[1][:9]})"

@@ -69,12 +69,21 @@ class Index:
         rewrite dropped) is left to git, whose ``start..end`` rules then apply."""
         if self.snapshot:
             return self._snapshot_scanned(start, end)
+        where = self.commit_range(start, end)
+        if where is None:
+            return list(scan(self.archive, self.archive.commits(start, end)))
+        return self._select(f"WHERE {where[0]}", where[1])
+
+    def commit_range(self, start: str | None,
+                     end: str | None) -> tuple[str, tuple[int, ...]] | None:
+        """The SQL condition (and its arguments) on ``messages`` for the commits after
+        ``start`` up to ``end``; None when a revision is not on an indexed line (git
+        must list that range)."""
         lo = self._position(start) if start is not None else (-1, 0)
         hi = self._position(end) if end is not None else (1 << 62, 0)
         if lo is None or hi is None:
-            return list(scan(self.archive, self.archive.commits(start, end)))
-        return self._select("WHERE (epoch, pos) > (?, ?) AND (epoch, pos) <= (?, ?)",
-                            (*lo, *hi))
+            return None
+        return "(epoch, pos) > (?, ?) AND (epoch, pos) <= (?, ?)", (*lo, *hi)
 
     def scanned_between(self, lo: float, hi: float) -> list[Scanned]:
         """The commits whose message is dated within [lo, hi] (seconds since the epoch;

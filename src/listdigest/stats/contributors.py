@@ -50,11 +50,19 @@ def bare(label: str) -> str:
 
 def address_table(people: Iterable[tuple[str, str]], top: int | None = None) -> list[Row]:
     """Count ``(name, address)`` pairs per address, each shown with its usual name."""
+    return counted_address_table(((name, addr, n) for (name, addr), n
+                                  in Counter(people).items()), top)
+
+
+def counted_address_table(people: Iterable[tuple[str, str, int]],
+                          top: int | None = None) -> list[Row]:
+    """The same from ``(name, address, count)`` already counted (an index's GROUP BY),
+    in order of first appearance: the earliest name wins a tie."""
     counts: Counter[str] = Counter()
     names: dict[str, Counter[str]] = {}
-    for name, addr in people:
-        counts[addr] += 1
-        names.setdefault(addr, Counter())[name] += 1
+    for name, addr, n in people:
+        counts[addr] += n
+        names.setdefault(addr, Counter())[name] += n
     labels = {addr: format_address(_usual_name(names[addr]), addr) for addr in counts}
     return _ranked(counts, labels, top)
 
@@ -66,7 +74,15 @@ def contributor_table(messages: Iterable[Message], top: int | None = None) -> li
 
 def domain_table(messages: Iterable[Message], top: int | None = None) -> list[Row]:
     """Patch emails per contributor mail domain."""
-    counts = Counter(msg.domain for msg in messages)
+    return counted_domain_table(((msg.author_addr, 1) for msg in messages), top)
+
+
+def counted_domain_table(addresses: Iterable[tuple[str, int]],
+                         top: int | None = None) -> list[Row]:
+    """The same from ``(address, count)`` pairs."""
+    counts: Counter[str] = Counter()
+    for addr, n in addresses:
+        counts[addr.rpartition("@")[2]] += n
     return _ranked(counts, {d: d for d in counts}, top)
 
 

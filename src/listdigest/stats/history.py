@@ -129,7 +129,17 @@ class Statistics:
 def build_statistics(messages: list[Message], *, list_name: str, start: str, end: str,
                      by: str, top: int) -> Statistics:
     """Activity per period, its total, and the tables of the whole selection."""
-    periods = by_period(messages, by)
+    patches = [m for m in messages if m.is_patch_email]
+    return statistics_of(by_period(messages, by), domain_table(patches),
+                         contributor_table(patches), reviewer_table(messages),
+                         list_name=list_name, start=start, end=end, by=by, top=top)
+
+
+def statistics_of(periods: list[Period], domains: list[Row], contributors: list[Row],
+                  reviewers: list[Row], *, list_name: str, start: str, end: str, by: str,
+                  top: int) -> Statistics:
+    """The statistics from counted periods and whole tables (from messages, or from an
+    index's aggregates): the total and the top rows added."""
     total = Period("total")
     for p in periods:
         total.messages += p.messages
@@ -139,11 +149,9 @@ def build_statistics(messages: list[Message], *, list_name: str, start: str, end
         total.reviews += p.reviews
         total.contributors |= p.contributors
         total.newcomers += p.newcomers
-    patches = [m for m in messages if m.is_patch_email]
     return Statistics(list_name, start, end, by, top, periods, total,
-                      *_whole_and_top(domain_table(patches), top),
-                      *_whole_and_top(contributor_table(patches), top),
-                      *_whole_and_top(reviewer_table(messages), top))
+                      *_whole_and_top(domains, top), *_whole_and_top(contributors, top),
+                      *_whole_and_top(reviewers, top))
 
 
 def _whole_and_top(rows: list[Row], top: int) -> tuple[list[Row], list[Row]]:

@@ -1,0 +1,214 @@
+"""``stats`` from a current index, aggregated in SQL: years of a list without building a
+record per message.
+
+Each figure is a GROUP BY over the ``messages`` rows of the range, with the rules
+``collect`` and ``build_statistics`` apply to messages read from git: a Message-ID met
+again counts once (its first row in archive order), a commit without a message is
+skipped, a series counts in the period of its first message. Only the series need
+Python: their grouping follows b4's rules over the range's patch emails in order, so
+those rows (a few columns each) are read and grouped by ``group_series``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from listdigest.digest import Accounting, Selection, Skip, range_bounds
+from listdigest.index.db import Index
+from listdigest.index.rows import COLUMNS, scanned_of
+from listdigest.mail.address import parse_address
+from listdigest.mail.message import Message
+from listdigest.model.series import REVIEW_TAGS, group_series
+from listdigest.sources.archive import Archive
+from listdigest.sources.dates import day_label
+from listdigest.stats.contributors import (
+    Row,
+    address_table,
+    counted_address_table,
+    counted_domain_table,
+)
+from listdigest.stats.history import Period, Statistics, period_of, statistics_of
+
+_PATCH = "kind IN ('patch', 'cover')"
+_REVIEWS = ", ".join(f"'{tag.lower()}'" for tag in REVIEW_TAGS)
+
+Args = tuple[object, ...]
+
+
+def period_sql(by: str, column: str = "date") -> str:
+    """SQL for ``period_of(column, by)``: ``2021``, ``2021-03``, ISO week ``2021-W09``
+    (the week's Thursday gives its ISO year and number)."""
+    if by == "year":
+        return f"strftime('%Y', {column}, 'unixepoch')"
+    if by == "month":
+        return f"strftime('%Y-%m', {column}, 'unixepoch')"
+    thursday = f"date({column}, 'unixepoch', '-3 days', 'weekday 4')"
+    return (f"printf('%s-W%02d', strftime('%Y', {thursday}),"
+            f" (CAST(strftime('%j', {thursday}) AS INTEGER) + 6) / 7)")
+
+
+def indexed_statistics(archive: Archive, idx: Index, *, rev_from: str | None,
+                       rev_to: str | None, since: str | None, until: str | None,
+                       name: str | None, by: str,
+                       top: int) -> tuple[Selection, Statistics] | None:
+    """The range's selection (without its messages) and statistics from the index's rows;
+    None when the index cannot answer alone (a snapshot that git completes, a revision
+    off the indexed lines): ``select`` and ``build_statistics`` then."""
+    by_date, lo, hi = range_bounds(archive, rev_from=rev_from, rev_to=rev_to, since=since,
+                                   until=until)
+    if idx.snapshot:
+        return None
+    where = ("date >= ? AND date <= ?", (lo, hi)) if by_date else \
+        idx.commit_range(rev_from, rev_to)
+    if where is None:
+        return None
+    q = _Queries(idx, where[0], where[1])
+    acc = q.accounting()
+    first, last = q.one(f"SELECT min(date), max(date) FROM messages WHERE {q.kept}")
+    if by_date:
+        start = day_label(lo if since else first if first is not None else time.time())
+        end = day_label(hi if until else last if last is not None else time.time())
+        commits = None
+        if acc.messages - len(acc.duplicates):
+            commits = (q.one(f"SELECT commit_id FROM messages WHERE {q.kept} "
+                             "ORDER BY epoch, pos LIMIT 1")[0],
+                       q.one(f"SELECT commit_id FROM messages WHERE {q.kept} "
+                             "ORDER BY epoch DESC, pos DESC LIMIT 1")[0])
+    else:
+        ends = [q.one(f"SELECT commit_id FROM messages WHERE {q.where} ORDER BY epoch {d},"
+                      f" pos {d} LIMIT 1", q.args) for d in ("", "DESC")]
+        start = (archive.resolve(rev_from)[1] if rev_from else
+                 ends[0][0] if ends[0] else "start")[:9]
+        end = (archive.resolve(rev_to)[1] if rev_to else
+               ends[1][0] if ends[1] else start)[:9]
+        commits = None
+    sel = Selection([], acc, start, end, by_date, commits,
+                    lo if since else first, hi if until else last, (lo, hi))
+    name = name or q.list_name() or archive.path.resolve().name.removesuffix(".git")
+    stats = statistics_of(q.periods(by), counted_domain_table(q.contributors()),
+                          counted_address_table(q.named_contributors()), q.reviewers(),
+                          list_name=name, start=start, end=sel.end_label, by=by, top=top)
+    return sel, stats
+
+
+class _Queries:
+    """The queries over one range of rows; ``kept`` is its condition for the rows that
+    count (a message, and the first of its Message-ID)."""
+
+    def __init__(self, idx: Index, where: str, args: Args) -> None:
+        self.db = idx.db
+        self.where, self.args = where, args
+        self.duplicates, dup_rows = self._duplicates()
+        self.kept = f"{where} AND reason = '' AND rowid NOT IN (SELECT value FROM json_each(?))"
+        self.kept_args = (*args, json.dumps(dup_rows))
+
+    def one(self, sql: str, args: Args | None = None) -> tuple:  # type: ignore[type-arg]
+        row = self.db.execute(sql, self.kept_args if args is None else args).fetchone()
+        return tuple(row) if row is not None else ()
+
+    def _duplicates(self) -> tuple[list[Message], list[int]]:
+        """Rows whose Message-ID an earlier row of the range has: their messages (said
+        with -v) and rowids (left out of every count)."""
+        rows = self.db.execute(
+            f"SELECT rowid, {', '.join(COLUMNS)} FROM messages WHERE {self.where} AND "
+            f"reason = '' AND message_id IN (SELECT message_id FROM messages WHERE "
+            f"{self.where} AND reason = '' AND message_id != '' GROUP BY message_id "
+            "HAVING count(*) > 1) ORDER BY epoch, pos", (*self.args, *self.args))
+        seen: set[str] = set()
+        messages, rowids = [], []
+        for rowid, *row in rows:
+            msg = scanned_of(tuple(row)).message
+            if msg is None:
+                continue
+            if msg.message_id in seen:
+                messages.append(msg)
+                rowids.append(rowid)
+            seen.add(msg.message_id)
+        return messages, rowids
+
+    def accounting(self) -> Accounting:
+        """The account ``collect`` gives of the same rows."""
+        commits, fallbacks = self.one(
+            "SELECT count(*), total(reason = '' AND date_ok = 0) FROM messages "
+            f"WHERE {self.where}", self.args)
+        skipped = [Skip(c, r) for c, r in self.db.execute(
+            f"SELECT commit_id, reason FROM messages WHERE {self.where} AND reason != '' "
+            "ORDER BY epoch, pos", self.args)]
+        patches, replies, other = self.one(
+            f"SELECT total({_PATCH}), total(kind = 'reply'), total(kind NOT IN "
+            f"('patch', 'cover', 'reply')) FROM messages WHERE {self.kept}")
+        return Accounting(commits, int(patches), int(replies), int(other), self.duplicates,
+                          skipped, int(fallbacks))
+
+    def list_name(self) -> str | None:
+        """The first List-Id's list (``<kvm.vger.kernel.org>`` → ``kvm``)."""
+        row = self.one(f"SELECT list_id FROM messages WHERE {self.kept} AND list_id != '' "
+                       "ORDER BY epoch, pos LIMIT 1")
+        return str(row[0]).split(".", 1)[0] if row else None
+
+    def periods(self, by: str) -> list[Period]:
+        """Messages, patch emails, replies, reviews, contributors, newcomers and series
+        per period, oldest first."""
+        label = period_sql(by)
+        periods: dict[str, Period] = {}
+
+        def period(key: str) -> Period:
+            return periods.get(key) or periods.setdefault(key, Period(key))
+
+        for key, n, patches, replies in self.db.execute(
+                f"SELECT {label} AS p, count(*), total({_PATCH}), total(kind = 'reply') "
+                f"FROM messages WHERE {self.kept} GROUP BY p", self.kept_args):
+            p = period(key)
+            p.messages, p.patch_emails, p.replies = n, int(patches), int(replies)
+        for key, addr in self.db.execute(
+                f"SELECT DISTINCT {label}, author_addr FROM messages WHERE {self.kept} AND "
+                f"{_PATCH}", self.kept_args):
+            period(key).contributors.add(addr)
+        for key, n in self.db.execute(
+                f"SELECT {label}, count(*) FROM (SELECT min(date) AS date FROM messages "
+                f"WHERE {self.kept} AND {_PATCH} GROUP BY author_addr) GROUP BY 1",
+                self.kept_args):
+            period(key).newcomers = n
+        for key, _ in self._reviews(label):
+            period(key).reviews += 1
+        for s in group_series(self._patch_emails()):
+            period(period_of(min(m.date for m in s.messages), by)).series += 1
+        return [periods[k] for k in sorted(periods)]
+
+    def _reviews(self, label: str) -> list[tuple[str, str]]:
+        """Each review trailer of a reply (``review_trailers``): its period and value,
+        in archive order."""
+        return self.db.execute(
+            f"SELECT {label}, json_extract(t.value, '$[1]') FROM (SELECT epoch, pos, date,"
+            f" trailers FROM messages WHERE {self.kept} AND kind = 'reply' AND trailers !="
+            " '[]') AS m, json_each(m.trailers) AS t WHERE lower(json_extract(t.value,"
+            f" '$[0]')) IN ({_REVIEWS}) ORDER BY m.epoch, m.pos, t.id",
+            self.kept_args).fetchall()
+
+    def _patch_emails(self) -> list[Message]:
+        """The patch emails with the fields series grouping reads (the rest left empty)."""
+        return [Message("", 0, "", 0, mid, subject, date, True, "", addr, "", "", irt,
+                        tuple(json.loads(refs)), "", kind, None, (), bool(has_diff))
+                for mid, subject, date, addr, irt, refs, kind, has_diff in self.db.execute(
+                    "SELECT message_id, subject, date, from_addr, in_reply_to, refs, kind, "
+                    f"has_diff FROM messages WHERE {self.kept} AND {_PATCH} "
+                    "ORDER BY epoch, pos", self.kept_args)]
+
+    def contributors(self) -> list[tuple[str, int]]:
+        """Patch emails per contributor address."""
+        return self.db.execute(f"SELECT author_addr, count(*) FROM messages WHERE "
+                               f"{self.kept} AND {_PATCH} GROUP BY author_addr",
+                               self.kept_args).fetchall()
+
+    def named_contributors(self) -> list[tuple[str, str, int]]:
+        """Patch emails per (name, address), in order of first appearance."""
+        return self.db.execute(
+            f"SELECT author_name, author_addr, count(*) FROM messages WHERE {self.kept} AND "
+            f"{_PATCH} GROUP BY author_addr, author_name ORDER BY min(epoch * 4294967296 + pos)",
+            self.kept_args).fetchall()
+
+    def reviewers(self) -> list[Row]:
+        """Who gives review trailers in replies (``reviewer_table``)."""
+        people = (parse_address(value) for _, value in self._reviews("''"))
+        return address_table((name, addr) for name, addr in people if "@" in addr)
