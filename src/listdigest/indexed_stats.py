@@ -86,8 +86,9 @@ def indexed_statistics(archive: Archive, idx: Index, *, rev_from: str | None,
     sel = Selection([], acc, start, end, by_date, commits,
                     lo if since else first, hi if until else last, (lo, hi))
     name = name or q.list_name() or archive.path.resolve().name.removesuffix(".git")
-    stats = statistics_of(q.periods(by), counted_domain_table(q.contributors()),
-                          counted_address_table(q.named_contributors()), q.reviewers(),
+    periods, named = q.periods(by)
+    stats = statistics_of(periods, counted_domain_table((a, n) for _, a, n in named),
+                          counted_address_table(named), q.reviewers(),
                           list_name=name, start=start, end=sel.end_label, by=by, top=top)
     return sel, stats
 
@@ -100,8 +101,11 @@ class _Queries:
         self.db = idx.db
         self.where, self.args = where, args
         self.duplicates, dup_rows = self._duplicates()
-        self.kept = f"{where} AND reason = '' AND rowid NOT IN (SELECT value FROM json_each(?))"
-        self.kept_args = (*args, json.dumps(dup_rows))
+        self.kept, self.kept_args = f"{where} AND reason = ''", args
+        if dup_rows:
+            self.kept += " AND rowid NOT IN (SELECT value FROM json_each(?))"
+            self.kept_args = (*args, json.dumps(dup_rows))
+        self._review_rows: list[tuple[str, str]] = []
 
     def one(self, sql: str, args: Args | None = None) -> tuple:  # type: ignore[type-arg]
         row = self.db.execute(sql, self.kept_args if args is None else args).fetchone()
@@ -128,18 +132,21 @@ class _Queries:
         return messages, rowids
 
     def accounting(self) -> Accounting:
-        """The account ``collect`` gives of the same rows."""
-        commits, fallbacks = self.one(
-            "SELECT count(*), total(reason = '' AND date_ok = 0) FROM messages "
-            f"WHERE {self.where}", self.args)
+        """The account ``collect`` gives of the same rows (one pass; the duplicates'
+        kinds taken off)."""
+        commits, fallbacks, patches, replies, messages = self.one(
+            "SELECT count(*), total(reason = '' AND date_ok = 0), total(reason = '' AND "
+            f"{_PATCH}), total(reason = '' AND kind = 'reply'), total(reason = '') "
+            f"FROM messages WHERE {self.where}", self.args)
         skipped = [Skip(c, r) for c, r in self.db.execute(
             f"SELECT commit_id, reason FROM messages WHERE {self.where} AND reason != '' "
-            "ORDER BY epoch, pos", self.args)]
-        patches, replies, other = self.one(
-            f"SELECT total({_PATCH}), total(kind = 'reply'), total(kind NOT IN "
-            f"('patch', 'cover', 'reply')) FROM messages WHERE {self.kept}")
-        return Accounting(commits, int(patches), int(replies), int(other), self.duplicates,
-                          skipped, int(fallbacks))
+            "ORDER BY epoch, pos", self.args)] if messages < commits else []
+        dup_patches = sum(m.is_patch_email for m in self.duplicates)
+        dup_replies = sum(m.kind == "reply" for m in self.duplicates)
+        patches, replies = int(patches) - dup_patches, int(replies) - dup_replies
+        other = int(messages) - len(self.duplicates) - patches - replies
+        return Accounting(commits, patches, replies, other, self.duplicates, skipped,
+                          int(fallbacks))
 
     def list_name(self) -> str | None:
         """The first List-Id's list (``<kvm.vger.kernel.org>`` → ``kvm``)."""
@@ -147,9 +154,10 @@ class _Queries:
                        "ORDER BY epoch, pos LIMIT 1")
         return str(row[0]).split(".", 1)[0] if row else None
 
-    def periods(self, by: str) -> list[Period]:
+    def periods(self, by: str) -> tuple[list[Period], list[tuple[str, str, int]]]:
         """Messages, patch emails, replies, reviews, contributors, newcomers and series
-        per period, oldest first."""
+        per period, oldest first; and the patch emails per (name, address) of the whole
+        range, in order of first appearance."""
         label = period_sql(by)
         periods: dict[str, Period] = {}
 
@@ -161,20 +169,30 @@ class _Queries:
                 f"FROM messages WHERE {self.kept} GROUP BY p", self.kept_args):
             p = period(key)
             p.messages, p.patch_emails, p.replies = n, int(patches), int(replies)
-        for key, addr in self.db.execute(
-                f"SELECT DISTINCT {label}, author_addr FROM messages WHERE {self.kept} AND "
-                f"{_PATCH}", self.kept_args):
+        # One pass over the patch emails: per period and person, their count, first date
+        # and first position.
+        named: dict[tuple[str, str], list[int]] = {}
+        first: dict[str, tuple[int, str]] = {}
+        for key, addr, name, n, date, pos in self.db.execute(
+                f"SELECT {label} AS p, author_addr, author_name, count(*), min(date), "
+                f"min(epoch * 4294967296 + pos) FROM messages WHERE {self.kept} AND "
+                f"{_PATCH} GROUP BY p, author_addr, author_name", self.kept_args):
             period(key).contributors.add(addr)
-        for key, n in self.db.execute(
-                f"SELECT {label}, count(*) FROM (SELECT min(date) AS date FROM messages "
-                f"WHERE {self.kept} AND {_PATCH} GROUP BY author_addr) GROUP BY 1",
-                self.kept_args):
-            period(key).newcomers = n
-        for key, _ in self._reviews(label):
+            if (seen := named.get((name, addr))) is None:
+                named[(name, addr)] = [pos, n]
+            else:
+                seen[0], seen[1] = min(seen[0], pos), seen[1] + n
+            if addr not in first or date < first[addr][0]:
+                first[addr] = (date, key)
+        for _, key in first.values():
+            period(key).newcomers += 1
+        self._review_rows = self._reviews(label)
+        for key, _ in self._review_rows:
             period(key).reviews += 1
         for s in group_series(self._patch_emails()):
             period(period_of(min(m.date for m in s.messages), by)).series += 1
-        return [periods[k] for k in sorted(periods)]
+        order = sorted(named.items(), key=lambda item: item[1][0])
+        return [periods[k] for k in sorted(periods)], [(nm, a, n) for (nm, a), (_, n) in order]
 
     def _reviews(self, label: str) -> list[tuple[str, str]]:
         """Each review trailer of a reply (``review_trailers``): its period and value,
@@ -188,27 +206,16 @@ class _Queries:
 
     def _patch_emails(self) -> list[Message]:
         """The patch emails with the fields series grouping reads (the rest left empty)."""
+        loads = json.loads
         return [Message("", 0, "", 0, mid, subject, date, True, "", addr, "", "", irt,
-                        tuple(json.loads(refs)), "", kind, None, (), bool(has_diff))
+                        () if refs == "[]" else tuple(loads(refs)), "", kind, None, (),
+                        bool(has_diff))
                 for mid, subject, date, addr, irt, refs, kind, has_diff in self.db.execute(
                     "SELECT message_id, subject, date, from_addr, in_reply_to, refs, kind, "
                     f"has_diff FROM messages WHERE {self.kept} AND {_PATCH} "
                     "ORDER BY epoch, pos", self.kept_args)]
 
-    def contributors(self) -> list[tuple[str, int]]:
-        """Patch emails per contributor address."""
-        return self.db.execute(f"SELECT author_addr, count(*) FROM messages WHERE "
-                               f"{self.kept} AND {_PATCH} GROUP BY author_addr",
-                               self.kept_args).fetchall()
-
-    def named_contributors(self) -> list[tuple[str, str, int]]:
-        """Patch emails per (name, address), in order of first appearance."""
-        return self.db.execute(
-            f"SELECT author_name, author_addr, count(*) FROM messages WHERE {self.kept} AND "
-            f"{_PATCH} GROUP BY author_addr, author_name ORDER BY min(epoch * 4294967296 + pos)",
-            self.kept_args).fetchall()
-
     def reviewers(self) -> list[Row]:
-        """Who gives review trailers in replies (``reviewer_table``)."""
-        people = (parse_address(value) for _, value in self._reviews("''"))
+        """Who gives review trailers in replies (``reviewer_table``); after ``periods``."""
+        people = (parse_address(value) for _, value in self._review_rows)
         return address_table((name, addr) for name, addr in people if "@" in addr)
