@@ -71,8 +71,8 @@ def test_stats_from_the_index_are_aggregated_in_sql(kvmarm: Path, kvmarm_db: Pat
 
 
 @pytest.mark.parametrize(("by", "ranges"), [
-    ("year", {}),
-    ("week", {"since": "2021-03-01", "until": "2021-06-30"}),
+    ("week", {}),  # ISO weeks across years: 2021-01-01 is in 2020-W53
+    ("year", {"since": "2021-03-01", "until": "2021-06-30"}),
     ("month", {"rev_from": "9aab6527a", "rev_to": "HEAD~5"}),
 ])
 def test_stats_in_sql_equal_stats_of_the_messages(kvmarm: Path, kvmarm_db: Path, by: str,
