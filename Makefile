@@ -29,11 +29,11 @@ test: $(STAMP) chromium
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/bench.py
+	$(VENV)/bin/python bench/serve.py
 
 # Each hostile input at 1x, 4x and 16x: the cost per byte stays flat (bench/linear.py).
 bench-linear: $(STAMP)
 	$(VENV)/bin/python bench/linear.py
-	$(VENV)/bin/python bench/serve.py
 
 # The synthetic LKML-like inboxes (bench/synth.py) go to $(BENCH_DATA), outside the checkout.
 SCALE ?= 200000
