@@ -114,3 +114,27 @@ def test_a_damaged_object_in_a_pack_costs_its_message_only(tmp_path: Path) -> No
         assert (data["summary"]["messages"], data["summary"]["skipped"]) == (4, 1)
         assert [p["message_id"] for s in data["series"] for p in s["patches"]] == [
             f"fix-{n}@example.org" for n in (1, 2, 4, 5)]
+
+
+def test_a_v1_commit_adding_two_messages_gives_both(tmp_path: Path) -> None:
+    repo = tmp_path / "v1.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(repo)], check=True)
+    blobs = [git(repo, "hash-object", "-w", "--stdin", input=patch(n)) for n in (1, 2, 3)]
+    path = [f"{n:02x}/{n:038x}" for n in (1, 2, 3)]
+    sub = {n: git(repo, "mktree", input=f"100644 blob {blobs[n - 1]}\t{n:038x}\n".encode())
+           for n in (1, 2, 3)}
+    first = commit(repo, f"040000 tree {sub[1]}\t{path[0][:2]}\n")
+    both = "".join(f"040000 tree {sub[n]}\t{path[n - 1][:2]}\n" for n in (1, 2, 3))
+    commit(repo, both, first)  # one commit adds fix-2 and fix-3
+    expected = ["fix-1@example.org", "fix-2@example.org", "fix-3@example.org"]
+    runner = CliRunner()
+    result = runner.invoke(cli, ["digest", str(repo), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)["summary"]
+    assert (summary["commits"], summary["patch_emails"], summary["skipped"]) == (3, 3, 0)
+    assert sorted(ids(repo)) == expected
+    db = str(tmp_path / "i.sqlite")
+    assert sorted(ids(repo, "--db", db)) == expected  # built, then read
+    assert sorted(ids(repo, "--db", db)) == expected  # the index is current: no rewrite
+    result = runner.invoke(cli, ["index", str(repo), "--db", db])
+    assert result.exit_code == 0 and "rewrit" not in result.stderr, result.stderr

@@ -127,16 +127,17 @@ class Index:
         trusted = self._trusted()
         entries = list(self.archive.commits(start, end))
         ids = [e.commit for e in entries if e.epoch in trusted]
-        found: dict[str, Scanned] = {}
+        # Keyed by commit and blob: a v1 commit may add several messages.
+        found: dict[tuple[str, str | None], Scanned] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
             for item in self._select(f"WHERE commit_id IN ({','.join('?' * len(chunk))})",
                                      tuple(chunk)):
                 if item.entry.epoch in trusted:
-                    found[item.entry.commit] = item
-        rest = {s.entry.commit: s for s in scan(self.archive,
-                                                [e for e in entries if e.commit not in found])}
-        return [found.get(e.commit) or rest[e.commit] for e in entries]
+                    found[item.entry.commit, item.entry.blob] = item
+        rest = {(s.entry.commit, s.entry.blob): s for s in scan(
+            self.archive, [e for e in entries if (e.commit, e.blob) not in found])}
+        return [found.get((e.commit, e.blob)) or rest[e.commit, e.blob] for e in entries]
 
     def _position(self, rev: str) -> tuple[int, int] | None:
         epoch, commit = self.archive.resolve(rev)

@@ -103,12 +103,18 @@ def _plan(index: Index, epoch: Epoch, result: UpdateResult) -> Plan:
         return Plan(epoch, None, head, 0, len(ids))
     stored = db.execute("SELECT commit_id FROM messages WHERE epoch = ? ORDER BY pos",
                         (epoch.number,))
-    same = 0
-    for (commit,), new_id in zip(stored, ids, strict=False):
-        if commit != new_id:
+    # Rows of one commit are consecutive (a v1 commit may add several messages): the
+    # commits that agree are counted apart from the rows that hold them.
+    same = commits = 0
+    for (commit,) in stored:
+        if commits and commit == ids[commits - 1]:
+            same += 1
+            continue
+        if commits >= len(ids) or commit != ids[commits]:
             break
         same += 1
-    tip = ids[same - 1] if same else None
+        commits += 1
+    tip = ids[commits - 1] if commits else None
     with transaction(db):
         db.execute("DELETE FROM messages WHERE epoch = ? AND pos >= ?", (epoch.number, same))
         db.execute("INSERT OR REPLACE INTO epochs (epoch, tip, count) VALUES (?, ?, ?)",

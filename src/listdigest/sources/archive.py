@@ -46,7 +46,9 @@ class Epoch:
 @dataclass(frozen=True, slots=True)
 class CommitEntry:
     """One commit of the archive with the message blob it adds (``blob`` is None when it
-    adds none, e.g. a public-inbox removal record; ``note`` then says why)."""
+    adds none, e.g. a public-inbox removal record; ``note`` then says why). A v1 commit
+    that adds several messages gives one entry per message, in path order, so none is
+    lost; their rows stay together in the index."""
 
     commit: str
     epoch: int
@@ -207,16 +209,16 @@ class Archive:
         assert proc.stdout is not None
         commit = ""
         ctime = 0
-        blob: str | None = None
+        blobs: list[str] = []
         note = "adds no message"
         seen = False
         for line in proc.stdout:
             if line.startswith(b"\x00"):
                 if seen:
-                    yield CommitEntry(commit, epoch.number, ctime, blob, "" if blob else note)
+                    yield from _entries(commit, epoch.number, ctime, blobs, note)
                 head = line[1:].split()
                 commit, ctime = head[0].decode(), _clamp_time(head[1])
-                blob, note, seen = None, "adds no message", True
+                blobs, note, seen = [], "adds no message", True
             elif line.startswith(b":"):
                 meta, _, path = line.rstrip(b"\n").partition(b"\t")
                 fields = meta.split()
@@ -226,17 +228,26 @@ class Archive:
                     # T: a type change that makes m a file (it was a symlink, say)
                     is_file = status == "T" and fields[1].decode() in _FILE_MODES
                     if (status in ("A", "M") or is_file) and new != _ZERO:
-                        blob = new
+                        blobs.append(new)
                     elif status == "D" and note == "adds no message":
                         note = "removes a message"
                 elif name == "d" and status in ("A", "M"):
                     note = "removal record"  # public-inbox v2's record of a removed message
         if seen:
-            yield CommitEntry(commit, epoch.number, ctime, blob, "" if blob else note)
+            yield from _entries(commit, epoch.number, ctime, blobs, note)
         err = proc.stderr.read() if proc.stderr else b""
         if proc.wait() != 0:
             msg = err.decode("utf-8", "replace").strip().splitlines()
             raise ArchiveError(f"git log failed in {epoch.path}: {msg[-1] if msg else 'error'}")
+
+
+def _entries(commit: str, epoch: int, ctime: int, blobs: list[str],
+             note: str) -> Iterator[CommitEntry]:
+    """The entries of one commit: one per message it adds, or one saying why none."""
+    if not blobs:
+        yield CommitEntry(commit, epoch, ctime, None, note)
+    for blob in blobs:
+        yield CommitEntry(commit, epoch, ctime, blob)
 
 
 def parse_range(spec: str) -> tuple[str | None, str | None]:
