@@ -10,7 +10,7 @@ import jinja2
 from listdigest.digest import Digest, message_link
 from listdigest.mail.address import parse_address
 from listdigest.mail.message import Message
-from listdigest.model.series import Posting, Series, reviewers
+from listdigest.model.series import Applied, Posting, Series, reviewers
 from listdigest.stats.contributors import format_address
 from listdigest.stats.history import Statistics
 
@@ -56,11 +56,11 @@ def series_summary(s: Series) -> str:
     text = series_contents(s)
     if s.later and not s.applied:
         newest = s.later[-1]
-        text += f"; superseded by {_version(newest)} ({_day(newest.date)})"
+        text += f"; superseded by {_version(newest)} ({day(newest.date)})"
     else:
         text += f"; {state_text(s)}"
     if s.earlier:
-        text += "; earlier: " + ", ".join(f"{_version(p)} {_day(p.date)}" for p in s.earlier)
+        text += "; earlier: " + ", ".join(f"{_version(p)} {day(p.date)}" for p in s.earlier)
     return text
 
 
@@ -92,8 +92,23 @@ def _name(value: str) -> str:
     return name or addr or value
 
 
-def _day(ts: int) -> str:
+def day(ts: int) -> str:
+    """``2025-03-03`` (UTC)."""
     return datetime.fromtimestamp(ts, UTC).date().isoformat()
+
+
+def version_label(s: Series) -> str:
+    """``v3``, or ``RFC v2`` when its cover letter or first patch is tagged RFC."""
+    lead = s.cover or s.first_patch
+    return f"RFC v{s.version}" if lead and "RFC" in lead.tags.prefixes else f"v{s.version}"
+
+
+def applied_line(a: Applied) -> str:
+    """``applied to kvm-x86 next by Sean <…>, 2025-08-07: 1a2b3c4d5e6f``."""
+    where = " ".join(w for w in (a.tree, a.branch) if w)
+    return (f"{'queued' if a.queued else 'applied'}" + (f" to {where}" if where else "")
+            + f" by {a.by}" + (f", {day(a.date)}" if a.date is not None else "")
+            + (f": {', '.join(c[:12] for c in a.commits)}" if a.commits else ""))
 
 
 def missing(s: Series) -> str:
@@ -119,7 +134,7 @@ def render_text(d: Digest) -> str:
 
     template = _environment().get_template("digest.txt.j2")
     return template.render(d=d, author=author, series_summary=series_summary, missing=missing,
-                           body=body, reviewers=reviewer_line, day=_day)
+                           body=body, reviewers=reviewer_line, day=day)
 
 
 def render_life_text(versions: list[Series], link_base: str | None) -> str:
@@ -131,17 +146,11 @@ def render_life_text(versions: list[Series], link_base: str | None) -> str:
     for s in versions:
         lead = s.cover or s.first_patch
         began = min(m.date for m in s.messages)
-        label = f"RFC v{s.version}" if lead and "RFC" in lead.tags.prefixes else f"v{s.version}"
-        lines.append(f"{label}  {_day(began)}  {s.title}")
+        lines.append(f"{version_label(s)}  {day(began)}  {s.title}")
         lines.append(f"  {series_contents(s)}; {state_text(s)}")
         if who := reviewer_line(s):
             lines.append(f"  {who}")
-        for a in s.applied:
-            where = " ".join(w for w in (a.tree, a.branch) if w)
-            lines.append(f"  {'queued' if a.queued else 'applied'}"
-                         + (f" to {where}" if where else "") + f" by {a.by}"
-                         + (f", {_day(a.date)}" if a.date is not None else "")
-                         + (f": {', '.join(c[:12] for c in a.commits)}" if a.commits else ""))
+        lines.extend(f"  {applied_line(a)}" for a in s.applied)
         if lead is not None:
             link = message_link(link_base, lead.message_id)
             lines.append(f"  {link or '<' + lead.message_id + '>'}")

@@ -12,9 +12,16 @@ from markupsafe import Markup
 
 from listdigest.digest import Digest, default_link_base, message_link
 from listdigest.mail.message import Message
-from listdigest.model.series import Applied, Series
+from listdigest.model.series import Series
 from listdigest.render.charts import bar_chart, column_chart
-from listdigest.render.text import reviewer_line, series_contents, state_text
+from listdigest.render.text import (
+    applied_line,
+    day,
+    reviewer_line,
+    series_contents,
+    state_text,
+    version_label,
+)
 from listdigest.stats.history import Statistics
 
 #: The states of a series, most advanced first (the series model gives one per series).
@@ -32,11 +39,6 @@ def state_counts(series: list[Series]) -> list[tuple[str, int]]:
     counts = Counter(s.state for s in series)
     order = [st for st in STATES if st in counts] + sorted(set(counts) - set(STATES))
     return [(st, counts[st]) for st in order]
-
-
-def day(ts: int) -> str:
-    """``2025-03-03`` (UTC)."""
-    return datetime.fromtimestamp(ts, UTC).date().isoformat()
 
 
 def iso(ts: int) -> str:
@@ -138,22 +140,12 @@ class VersionView:
     applied: list[str]
 
 
-def applied_line(a: Applied) -> str:
-    """``applied to kvm-x86 next by Sean <…>, 2025-08-07: 1a2b3c4d5e6f``."""
-    where = " ".join(w for w in (a.tree, a.branch) if w)
-    return (f"{'queued' if a.queued else 'applied'}" + (f" to {where}" if where else "")
-            + f" by {a.by}" + (f", {day(a.date)}" if a.date is not None else "")
-            + (f": {', '.join(c[:12] for c in a.commits)}" if a.commits else ""))
-
-
 def life_view(versions: list[Series]) -> list[VersionView]:
     """Every version of a series, oldest first, with what the text shows of each."""
     out = []
     for s in versions:
-        lead = s.cover or s.first_patch
-        rfc = lead is not None and "RFC" in lead.tags.prefixes
         out.append(VersionView(
-            label=f"RFC v{s.version}" if rfc else f"v{s.version}",
+            label=version_label(s),
             day=day(min(m.date for m in s.messages)), series=s,
             summary=f"{series_contents(s)}; {state_text(s)}", reviewers=reviewer_line(s),
             applied=[applied_line(a) for a in s.applied]))
