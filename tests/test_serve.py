@@ -149,6 +149,25 @@ def test_series_page_shows_versions_reviewers_and_replies(site: str) -> None:
     assert "Replies (0)" in page and f'<a href="https://lore.kernel.org/r/{V2}">lore</a>' in page
 
 
+def test_series_versions_are_the_digests_history(leds: Path, leds_db: Path) -> None:
+    # Duje Mihanović's KTD2801 driver: v1 and v2 "Kinetic KTD2801 backlight driver", v3 to
+    # v5 "Kinetic ExpressWire library and KTD2801 backlight driver", one change-id. The
+    # page lists all five, as the digest's history does (tests/test_series.py), not only
+    # the postings of v3's subject text.
+    from listdigest.serve.store import find_series, reading
+
+    with reading(ServedList("leds", "linux-leds", leds, leds_db)) as idx:
+        view = find_series(idx, "20240120-ktd2801-v3-0-fe2cbafffb21@skole.hr")
+    assert view is not None
+    assert [(v.version, v.patches, v.subject) for v in view.versions] == [
+        (1, 2, "[PATCH 0/2] Kinetic KTD2801 backlight driver"),
+        (2, 2, "[PATCH v2 0/2] Kinetic KTD2801 backlight driver"),
+        (3, 3, "[PATCH v3 0/3] Kinetic ExpressWire library and KTD2801 backlight driver"),
+        (4, 3, "[PATCH v4 0/3] Kinetic ExpressWire library and KTD2801 backlight driver"),
+        (5, 4, "[PATCH v5 0/4] Kinetic ExpressWire library and KTD2801 backlight driver")]
+    assert view.series.state == "superseded"
+
+
 def test_series_page_reads_commit_messages_from_git_on_demand(site: str) -> None:
     plain = get(site, f"/kvmarm/series/{V2}?format=json").json()
     assert "body" not in plain["patches"][0]

@@ -13,15 +13,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from listdigest.digest import judge_replies
+from listdigest.digest import fetch_bodies, judge_replies
 from listdigest.index import Index
 from listdigest.index.db import fingerprint
+from listdigest.index.history import link_postings
 from listdigest.index.rows import SELECT, scanned_of
 from listdigest.mail.address import parse_address
 from listdigest.mail.message import Message
 from listdigest.mail.subject import parse_subject
 from listdigest.model.series import (
-    Posting,
     Series,
     attach_replies,
     group_series,
@@ -221,7 +221,7 @@ class SeriesView:
     reviewers: dict[str, list[str]]
     """Reviewer labels (``Name <addr>``) by trailer (the model's ``reviewers``)."""
     versions: list[SeriesLine] = field(default_factory=list)
-    """Every posting with the same sender and subject text, oldest first (this one too)."""
+    """Every posting of the series (``link_postings``), oldest first, this one too."""
 
 
 def find_series(idx: Index, message_id: str) -> SeriesView | None:
@@ -245,30 +245,23 @@ def find_series(idx: Index, message_id: str) -> SeriesView | None:
     attach_replies(found, replies)
     s = found[0]
     judge_replies(idx.archive, [s])  # applied, queued, a new version asked for
+    # The versions the digest's history and `listdigest series` find (change-id, subject
+    # and author, the cover letter's lore links): one rule, in index.history.
+    link_postings(idx, [s], fetch_bodies(idx.archive, [s.cover] if s.cover else []))
     versions = versions_of(idx, s)
-    own = {m.message_id for m in s.messages}
-    began = min(m.date for m in s.messages)
-    s.earlier = [Posting(v.version, v.date, v.message_id) for v in versions
-                 if v.date < began and v.message_id not in own]
-    s.later = [Posting(v.version, v.date, v.message_id) for v in versions
-               if v.date > began and v.message_id not in own]
     return SeriesView(s, reviewers(s), versions)
 
 
-def _subject_key(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def versions_of(idx: Index, s: Series) -> list[SeriesLine]:
-    """Every posting of the series' subject text by its sender (b4's rule, as
-    ``--history`` applies it), oldest first: earlier versions, this one and later ones."""
-    key = _subject_key(s.title)
-    rows = idx.db.execute(
-        f"SELECT series_key, subject FROM messages WHERE from_addr = ? AND {_PATCH_KINDS}"
-        " AND (counter IS NULL OR counter <= 1) ORDER BY date", (s.sender,))
-    keys = list(dict.fromkeys(k for k, subject in rows
-                              if _subject_key(parse_subject(subject).text) == key))
-    return series_lines(idx, keys)
+    """The series' earlier postings, itself and its later ones (set by
+    ``link_postings``), oldest first, a line each."""
+    lead = s.cover or s.first_patch
+    ids = [p.message_id for p in s.earlier] + [lead.message_id if lead else ""] \
+        + [p.message_id for p in s.later]
+    key_of = dict(idx.db.execute(
+        f"SELECT message_id, series_key FROM messages WHERE {_PATCH_KINDS} AND message_id IN"
+        f" ({','.join('?' * len(ids))})", ids))
+    return series_lines(idx, list(dict.fromkeys(key_of[i] for i in ids if i in key_of)))
 
 
 # --- a person ---------------------------------------------------------------------------
@@ -342,7 +335,7 @@ def _rows_in(idx: Index, where: str, column: str, values: list[str]) -> list[Mes
 
 def series_states(idx: Index, keys: list[str]) -> dict[str, str]:
     """The model's state of each series key: its patches regrouped, the replies of its
-    threads attached, and its later versions (same sender and subject text) looked up,
+    threads attached, and its later versions looked up (``link_postings``),
     all in a few batched queries."""
     patches = _rows_in(idx, _PATCH_KINDS, "series_key", keys)
     key_of: dict[str, str] = {}
@@ -356,19 +349,9 @@ def series_states(idx: Index, keys: list[str]) -> dict[str, str]:
                       for t in (m.message_id, m.references[0] if m.references else "") if t})
     attach_replies(found, _rows_in(idx, "kind = 'reply'", "thread", threads))
     judge_replies(idx.archive, found)
-    senders = sorted({s.sender for s in found})
-    firsts = _rows_in(idx, f"{_PATCH_KINDS} AND (counter IS NULL OR counter <= 1)",
-                      "from_addr", senders)
-    posted: dict[tuple[str, str], list[Message]] = {}
-    for m in firsts:
-        posted.setdefault((m.from_addr, _subject_key(m.tags.text)), []).append(m)
+    link_postings(idx, found)  # a later version makes a series superseded
     states: dict[str, str] = {}
     for s in found:
-        own = {m.message_id for m in s.messages}
-        began = min(m.date for m in s.messages)
-        s.later = [Posting(m.tags.version, m.date, m.message_id)
-                   for m in posted.get((s.sender, _subject_key(s.title)), [])
-                   if m.date > began and m.message_id not in own]
         for m in s.messages:
             if (key := key_of.get(m.message_id)) is not None:
                 states.setdefault(key, s.state)
