@@ -220,6 +220,12 @@ def test_home_digest_and_statistics(site: str) -> None:
     stats = get(site, "/kvmarm/stats?by=year&format=json").json()
     assert [p["period"] for p in stats["periods"]] == ["2019", "2020", "2021", "2022", "2023"]
     assert stats["total"]["messages"] == 21366  # one Message-ID twice, counted once
+    # The figures of `listdigest stats` from the same index (both aggregated in SQL).
+    months = get(site, "/kvmarm/stats?by=month&since=2022-01-01&until=2022-03-31"
+                       "&format=json").json()
+    assert [(p["period"], p["series"], p["messages"]) for p in months["periods"]] == [
+        ("2022-01", 35, 665), ("2022-02", 33, 554), ("2022-03", 44, 545)]
+    assert (months["total"]["series"], months["total"]["reviews"]) == (112, 191)
 
 
 @pytest.mark.parametrize(("path", "status"), [

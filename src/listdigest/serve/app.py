@@ -43,6 +43,7 @@ from listdigest.digest import (
 )
 from listdigest.errors import ArchiveError, ListdigestError
 from listdigest.index.search import QueryError, parse_query, search_series
+from listdigest.indexed_stats import indexed_statistics
 from listdigest.mail.message import Message as Mail
 from listdigest.model.series import review_counts, review_trailers
 from listdigest.render.charts import column_chart
@@ -396,16 +397,22 @@ class Site:
         since, until = p.get("since") or None, p.get("until") or None
         wants_json = self._wants_json(request)
         with reading(lst) as idx:
-            try:
-                sel = select(idx.archive, idx, rev_from=p.get("from") or None,
-                             rev_to=p.get("to") or None, since=since, until=until)
+            ranges = {"rev_from": p.get("from") or None, "rev_to": p.get("to") or None,
+                      "since": since, "until": until}
+            try:  # aggregated in SQL, as `listdigest stats` does from a current index
+                counted = indexed_statistics(idx.archive, idx, **ranges, name=lst.name or None,
+                                             by=by, top=15)
+                if counted is not None:
+                    s = counted[1]
+                else:  # the index cannot answer alone (a snapshot): `stats`' own fallback
+                    sel = select(idx.archive, idx, **ranges)
+                    s = build_statistics(sel.messages, list_name=lst.name or
+                                         default_list_name(idx.archive, sel.messages),
+                                         start=sel.start, end=sel.end, by=by, top=15)
             except ArchiveError as exc:
                 raise Problem(404, str(exc)) from None
             except ListdigestError as exc:
                 raise Problem(400, str(exc)) from None
-            s = build_statistics(sel.messages, list_name=lst.name or
-                                 default_list_name(idx.archive, sel.messages),
-                                 start=sel.start, end=sel.end, by=by, top=15)
         if wants_json:
             return Response(render_stats_json(s), media_type="application/json")
         return self._page(request, "web_stats.html.j2", f"{lst.name} statistics", lst,
