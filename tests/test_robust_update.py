@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 
 from listdigest.cli import cli
 from listdigest.demo import build_archive
-from listdigest.demo.build import append_messages, rewrite_epoch
+from listdigest.demo.build import append_messages, reimport_epoch, rewrite_epoch
 
 
 def patch(n: int) -> bytes:
@@ -72,8 +72,50 @@ def test_after_a_rewrite_nothing_published_is_published_again(tmp_path: Path) ->
     data = json.loads(second.read_text())
     assert [p["message_id"] for s in data["series"] for p in s["patches"]] == [
         "fix-4@example.org"]
-    rewritten = git(repo, "rev-parse", "HEAD~1")  # fix 3's new commit
-    assert data["range"]["from"] == rewritten[:9] != old_tip[:9]
+    # Read again from the first message the last digest held (fix 1, whose commit the
+    # purge kept): fix 1 and fix 3 (under its new commit) are counted, not published.
+    assert data["summary"]["already_published"] == 2
+    first = git(repo, "rev-parse", "HEAD~2")
+    assert data["range"]["from"] == first[:9] != old_tip[:9]
+
+
+def test_after_a_reimport_that_changes_commit_times_only_new_messages_are_published(
+        tmp_path: Path) -> None:
+    early = patch(0).replace(b"7 Apr 2025", b"3 Mar 2025")  # before the first run's since
+    inbox = build_archive(tmp_path / "inbox", [early, patch(1), patch(2), patch(3)])
+    config = tmp_path / "lists.toml"
+    config.write_text(f'output = "{tmp_path}/out"\nformats = ["json"]\n[lists.l]\n'
+                      f'archive = "{inbox}"\ndb = "{tmp_path}/l.sqlite"\n'
+                      'since = "2025-04-01"\n')
+    out = tmp_path / "out" / "l"
+    assert run(config).exit_code == 0
+    (first,) = out.glob("*.json")
+    assert [p["message_id"] for s in json.loads(first.read_text())["series"]
+            for p in s["patches"]] == ["fix-1@example.org", "fix-2@example.org",
+                                       "fix-3@example.org"]
+    repo = inbox / "git" / "0.git"
+    old = git(repo, "log", "--format=%H %ct").splitlines()
+    # A re-import: every commit new, committed in 2027 (after the recorded position's
+    # time, so "no later than it" finds nothing), a lost message found again (fix 5,
+    # put between fix 2 and fix 3) and a new one (fix 4) at the end.
+    tip = reimport_epoch(inbox, 0, [early, patch(1), patch(2), patch(5), patch(3), patch(4)],
+                         at=1_800_000_000)
+    new = git(repo, "log", "--format=%H %ct").splitlines()
+    assert not {line.split()[0] for line in old} & {line.split()[0] for line in new}
+    assert {line.split()[1] for line in new} == {"1800000000"}
+    second = run(config)
+    assert second.exit_code == 0, second.stderr
+    assert ("l: 5 commits: 5 messages (2 patch emails, 0 replies, 0 other, 0 duplicates), "
+            "0 skipped; 3 already published") in second.stderr
+    (digest,) = [p for p in out.glob("*.json") if p != first]
+    data = json.loads(digest.read_text())
+    assert sorted(p["message_id"] for s in data["series"] for p in s["patches"]) == [
+        "fix-4@example.org", "fix-5@example.org"]
+    assert data["summary"]["already_published"] == 3
+    # Titled from the re-imported commit of fix 0 (which was never published) to the tip.
+    assert data["range"]["from"] == git(repo, "rev-parse", "HEAD~5")[:9]
+    assert data["range"]["to"] == tip[:9]
+    assert run(config).stderr.splitlines()[-1].endswith("listdigest: l: no new messages")
 
 
 def test_an_unparseable_url_is_one_line_for_its_list_and_the_others_run(

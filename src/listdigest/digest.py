@@ -58,7 +58,7 @@ class Skip:
 @dataclass(slots=True)
 class Accounting:
     """Where every commit of the range went: commits = patch emails + replies + other
-    + duplicates + skipped."""
+    + duplicates + already published + skipped."""
 
     commits: int = 0
     patch_emails: int = 0
@@ -67,6 +67,8 @@ class Accounting:
     duplicates: list[Message] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     date_fallbacks: int = 0
+    already_published: int = 0
+    """Messages an earlier ``update`` digest held (by Message-ID): left out, counted."""
 
     @property
     def messages(self) -> int:
@@ -79,6 +81,8 @@ class Accounting:
                 f"({_n(self.patch_emails, 'patch email')}, {_n(self.replies, 'reply', 'replies')}"
                 f", {self.other} other, {_n(len(self.duplicates), 'duplicate')}), "
                 f"{len(self.skipped)} skipped")
+        if self.already_published:
+            line += f"; {self.already_published} already published"
         if self.date_fallbacks:
             line += f"; {self.date_fallbacks} with a bad or future Date (commit time used)"
         return line
@@ -122,6 +126,8 @@ class Digest:
     """The newest Date of the range (seconds), 0 when it is empty."""
     waiting: list[Series] = field(default_factory=list)
     """Series of the range still without a reply ``--wait`` days after they came."""
+    message_ids: tuple[str, ...] = ()
+    """The Message-IDs of the range's messages (what ``update`` remembers it sent)."""
 
     def body_text(self, s: Series, msg: Message) -> str | None:
         """The text shown for a message of a series (a cover letter's stops after its
@@ -181,14 +187,33 @@ def collect(scanned: Iterable[Scanned],
             continue
         if msg.message_id:
             seen.add(msg.message_id)
-        if msg.is_patch_email:
-            acc.patch_emails += 1
-        elif msg.kind == "reply":
-            acc.replies += 1
-        else:
-            acc.other += 1
+        _count(acc, msg, 1)
         kept.append(msg)
     return kept, acc
+
+
+def _count(acc: Accounting, msg: Message, n: int) -> None:
+    if msg.is_patch_email:
+        acc.patch_emails += n
+    elif msg.kind == "reply":
+        acc.replies += n
+    else:
+        acc.other += n
+
+
+def leave_out(sel: Selection, published: frozenset[str]) -> None:
+    """Drop the messages an earlier digest held (by Message-ID) from ``sel``; they stay
+    in its account as already published."""
+    if not published:
+        return
+    kept = []
+    for msg in sel.messages:
+        if msg.message_id in published:
+            _count(sel.accounting, msg, -1)
+            sel.accounting.already_published += 1
+        else:
+            kept.append(msg)
+    sel.messages = kept
 
 
 @dataclass(slots=True)
@@ -359,6 +384,7 @@ def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
         commits=commits, dates=dates,
         list_id=next((m.list_id for m in messages if m.list_id), ""),
         days=per_day(messages), newest=max((m.date for m in messages), default=0),
+        message_ids=tuple(m.message_id for m in messages if m.message_id),
     )
     d.waiting = waiting(series, d.newest if newest is None else newest, wait_days)
     return d

@@ -27,6 +27,7 @@ from listdigest.digest import (
     build_digest,
     check_inside,
     default_list_name,
+    leave_out,
     select,
 )
 from listdigest.errors import ListdigestError
@@ -64,16 +65,19 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
                  rev_to: str | None, since: str | None, until: str | None,
                  name: str | None, top: int, show_all: bool, check: bool = True,
                  history: bool = True, wait_days: int = 7, label: str | None = None,
-                 mailmap: Path | None = None, tree: Path | None = None) -> Digest:
+                 mailmap: Path | None = None, tree: Path | None = None,
+                 published: frozenset[str] = frozenset()) -> Digest:
     """The digest of a range read from an open, current index or (``idx`` None) from git;
     the account goes to stderr. ``check``: a date range wholly outside the archive is an
     error (``update`` passes False: a quiet week is no error). With an index and
     ``history``, each series gets its other postings and the replies the index holds
     after the range. ``mailmap``: a .mailmap file merging each person's addresses;
-    ``tree``: a clone whose commits name the patches they apply."""
+    ``tree``: a clone whose commits name the patches they apply; ``published``: the
+    Message-IDs of earlier digests, counted and left out."""
     with scan_progress(archive, idx):
         sel = select(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since,
                      until=until)
+    leave_out(sel, published)
     if mailmap is not None:
         sel.messages = apply_mailmap(archive, sel.messages, Mailmap(mailmap))
     if check:

@@ -6,7 +6,10 @@ the config has a [mail] table) accepted, so an interrupted or failed run loses
 nothing (the next run writes and sends the same range again) and a repeated run
 repeats nothing (it finds no new commit, writes no file and sends no mail). The
 position also keeps the Message-IDs of the list's earlier digest mails, which the
-next one names in In-Reply-To and References.
+next one names in In-Reply-To and References, and the Message-IDs of the messages
+its digests of the last REMEMBER_DAYS held: those are left out of later digests
+(counted as already published), so a history rewrite (lore's purges, a reindex or
+re-import that changes commit ids and times) republishes nothing.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ from listdigest.sources import mirror as mirroring
 from listdigest.sources.archive import Archive, is_ancestor
 
 FIRST_RUN_DAYS = 7
+#: Days of digests whose Message-IDs the position keeps (at least the last digest's):
+#: lore rewrites to purge spam within days; a month of kvm is ~1,500 ids, ~70 kB.
+REMEMBER_DAYS = 30
 _SUFFIX = {"text": "txt", "json": "json", "markdown": "md", "html": "html", "email": "eml"}
 
 
@@ -94,19 +100,25 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime,
     if tip is None or position.get("commit") == tip:
         note(f"{cfg.key}: no new messages")
         return []
+    sent = _sent(position)
+    published = frozenset(i for _, ids in sent for i in ids)
     if saved:  # after the recorded commit, up to the tip
-        start, end, since = _still_there(archive, position), tip, None
+        start, end, since = _still_there(archive, idx, position, published), tip, None
     else:  # a first run: by date
         start = end = None
         since = cfg.since or (now - timedelta(days=FIRST_RUN_DAYS)).date().isoformat()
     d = digest_range(archive, idx, rev_from=start, rev_to=end, since=since, until=None,
                      name=cfg.name, top=cfg.top, show_all=False, check=False, label=cfg.key,
-                     mailmap=cfg.mailmap)
+                     mailmap=cfg.mailmap, published=published)
     d.link_base = cfg.link_base
-    if d.accounting.messages == 0 and not write_empty:
-        note(f"{cfg.key}: no message in {start[:9] if start else since}..{tip[:9]}; "
+    sent = _remember(sent, now, d.message_ids)
+    if not d.message_ids and not write_empty:
+        again = d.accounting.already_published
+        note(f"{cfg.key}: no {'new ' if again else ''}message in "
+             f"{start[:9] if start else since}..{tip[:9]}"
+             f"{f' ({again} already published)' if again else ''}; "
              "no digest written (--write-empty writes one)")
-        _move(cfg, archive, idx, tip, [str(t) for t in position.get("thread", [])])
+        _move(cfg, archive, idx, tip, [str(t) for t in position.get("thread", [])], sent)
         return []
     first = (start or "")[:9] or since or "start"  # how ids name the start of this digest
     thread = [str(t) for t in position.get("thread", [])]  # Message-IDs of earlier digests
@@ -137,14 +149,37 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime,
         send(msg, cfg.mail)
         note(f"{cfg.key}: mailed {msg['Subject']} to {', '.join(cfg.mail.to)}")
     # Only now, with every file in place and the mail accepted, does the position move.
-    _move(cfg, archive, idx, tip, thread)
+    _move(cfg, archive, idx, tip, thread, sent)
     return written
 
 
-def _move(cfg: ListConfig, archive: Archive, idx: Index, tip: str, thread: list[str]) -> None:
-    """Record ``tip`` as the list's position (with the Message-IDs of its digest mails)."""
+#: What the position keeps of each digest: (when it was written, its Message-IDs).
+_Sent = list[tuple[float, list[str]]]
+
+
+def _sent(position: dict[str, object]) -> _Sent:
+    """The digests the position remembers (none in a position of an earlier version)."""
+    kept = position.get("published")
+    if not isinstance(kept, list):
+        return []
+    return [(float(when), [str(i) for i in ids]) for when, ids in kept]
+
+
+def _remember(sent: _Sent, now: datetime, ids: tuple[str, ...]) -> _Sent:
+    """``sent`` with the new digest's ids, less the digests older than REMEMBER_DAYS
+    (the newest one is always kept, however long ago it was)."""
+    out = [*sent, (now.timestamp(), list(ids))] if ids else list(sent)
+    cutoff = now.timestamp() - REMEMBER_DAYS * 86400
+    return [entry for i, entry in enumerate(out) if entry[0] >= cutoff or i == len(out) - 1]
+
+
+def _move(cfg: ListConfig, archive: Archive, idx: Index, tip: str, thread: list[str],
+          sent: _Sent) -> None:
+    """Record ``tip`` as the list's position, with the Message-IDs of its digest mails
+    and of the messages its recent digests held."""
     idx.set_state(position_key(cfg), json.dumps(
-        {"commit": tip, "time": archive.commit_time(tip), "thread": thread}))
+        {"commit": tip, "time": archive.commit_time(tip), "thread": thread,
+         "published": sent}))
 
 
 def _newest_commit(archive: Archive) -> str | None:
@@ -154,9 +189,12 @@ def _newest_commit(archive: Archive) -> str | None:
     return None
 
 
-def _still_there(archive: Archive, saved: dict[str, object]) -> str | None:
-    """The recorded commit, or after a history rewrite that removed it, the newest
-    commit no later than it (by commit time): nothing published is published again.
+def _still_there(archive: Archive, idx: Index, saved: dict[str, object],
+                 published: frozenset[str]) -> str | None:
+    """The recorded commit, or after a history rewrite that removed it, the commit
+    before the first one that holds a message published since REMEMBER_DAYS (those are
+    then left out by Message-ID, whatever their new commit ids and times); without
+    such a message, the newest commit no later than the recorded one (by commit time).
 
     A rewritten-away commit can still be in the object store (git drops unreachable
     objects only at gc): it counts as gone unless its epoch's head still contains it,
@@ -169,6 +207,8 @@ def _still_there(archive: Archive, saved: dict[str, object]) -> str | None:
             return commit
     except ListdigestError:
         pass
+    if (first := idx.first_holding(published)) is not None:
+        return idx.commit_before(first)
     before = None
     for entry in archive.commits():
         if entry.time > int(str(saved["time"])):

@@ -149,6 +149,26 @@ def rewrite_epoch(inbox: Path, epoch: int, keep: Callable[[bytes], bool]) -> str
     return new_tip
 
 
+def reimport_epoch(inbox: Path, epoch: int, messages: Sequence[bytes], *, at: int,
+                   list_address: str = DEFAULT_LIST_ADDRESS) -> str:
+    """Replace the history of epoch ``epoch`` of the v2 inbox at ``inbox`` by one commit
+    per message of ``messages`` committed at ``at`` or later, as a public-inbox
+    re-import does (new commit ids and commit times, messages possibly new or in
+    another order); return the new tip."""
+    archive = Archive.open(inbox)
+    found = [e for e in archive.epochs if e.number == epoch]
+    if archive.kind == "v1" or not found or not messages:
+        raise ArchiveError(f"{inbox} has no v2 epoch {epoch} (or no message to import)")
+    repo, old_tip = found[0].path, archive.head(found[0])
+    git(repo, "update-ref", "-d", _REWRITE_REF)
+    _import(repo, _new_commits(messages, list_address, after=at, v1=False), ref=_REWRITE_REF)
+    new_tip = git(repo, "rev-parse", "--verify", _REWRITE_REF).decode().strip()
+    git(repo, "update-ref", "-m", "reimport_epoch", _MASTER, new_tip, *(
+        [old_tip] if old_tip else []))
+    git(repo, "update-ref", "-d", _REWRITE_REF)
+    return new_tip
+
+
 def _init(path: Path) -> Path:
     """Create an empty bare repository whose HEAD is ``master``, like public-inbox."""
     path.parent.mkdir(parents=True, exist_ok=True)

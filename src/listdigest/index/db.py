@@ -85,6 +85,29 @@ class Index:
             return None
         return "(epoch, pos) > (?, ?) AND (epoch, pos) <= (?, ?)", (*lo, *hi)
 
+    def first_holding(self, message_ids: frozenset[str]) -> tuple[int, int] | None:
+        """The (epoch, pos) of the first row, in archive order, whose Message-ID is one
+        of ``message_ids``; None when no row has any."""
+        ids, first = sorted(message_ids), None
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            row = self.db.execute(
+                "SELECT epoch, pos FROM messages WHERE message_id IN "
+                f"({','.join('?' * len(chunk))}) ORDER BY epoch, pos LIMIT 1",
+                chunk).fetchone()
+            if row is not None and (first is None or tuple(row) < first):
+                first = (row[0], row[1])
+        return first
+
+    def commit_before(self, where: tuple[int, int]) -> str | None:
+        """The commit of the row before ``where`` that is not the commit of ``where``
+        (a v1 commit holds several rows); None at the archive's first commit."""
+        row = self.db.execute(
+            "SELECT commit_id FROM messages WHERE (epoch, pos) < (?, ?) AND commit_id != "
+            "(SELECT commit_id FROM messages WHERE epoch = ? AND pos = ?) "
+            "ORDER BY epoch DESC, pos DESC LIMIT 1", (*where, *where)).fetchone()
+        return str(row[0]) if row else None
+
     def scanned_between(self, lo: float, hi: float) -> list[Scanned]:
         """The commits whose message is dated within [lo, hi] (seconds since the epoch;
         infinite bounds allowed), a commit without a message by its commit time, in

@@ -86,7 +86,7 @@ def _head(d: Digest) -> dict[str, Any]:
             "commits": acc.commits, "messages": acc.messages,
             "patch_emails": acc.patch_emails, "replies": acc.replies, "other": acc.other,
             "duplicates": len(acc.duplicates), "skipped": len(acc.skipped),
-            "date_fallbacks": acc.date_fallbacks,
+            "date_fallbacks": acc.date_fallbacks, "already_published": acc.already_published,
         },
         "skipped": [{"commit": s.commit, "reason": s.reason} for s in acc.skipped],
         "duplicates": [{"message_id": m.message_id, "commit": m.commit} for m in acc.duplicates],
