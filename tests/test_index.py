@@ -42,6 +42,18 @@ def rows(db: Path) -> tuple[list[tuple], list[tuple]]:  # type: ignore[type-arg]
         conn.close()
 
 
+def derived(db: Path) -> tuple[list[tuple], list[tuple]]:  # type: ignore[type-arg]
+    """The indexes and triggers of ``messages``, and the rows of ``search``."""
+    conn = sqlite3.connect(db)
+    try:
+        return (conn.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = "
+                             "'messages' AND type != 'table' AND sql IS NOT NULL "
+                             "ORDER BY name").fetchall(),
+                conn.execute("SELECT rowid, * FROM search ORDER BY rowid").fetchall())
+    finally:
+        conn.close()
+
+
 def build_index(inbox: Path, db: Path, **kw: int) -> None:
     with open_index(Archive.open(inbox), db) as idx:
         update_index(idx, **kw)
@@ -161,6 +173,10 @@ def test_a_killed_build_resumes_to_the_same_index(kv_db: Path, kvmarm: Path,
     assert 0 < partial < 21367 and partial % 500 == 0
     build_index(kvmarm, db)
     assert rows(db) == rows(kv_db)
+    # A fresh build makes its indexes and search rows at the end: the resumed one too.
+    indexes, search = derived(db)
+    assert (indexes, search) == derived(kv_db)
+    assert len(indexes) == 12 and len(search) == 9945  # 10 indexes, 2 triggers; patch emails
 
 
 # --- archives built by the test ---------------------------------------------------------
@@ -175,6 +191,28 @@ def test_index_in_two_steps_equals_index_in_one(mails: list[bytes], tmp_path: Pa
     whole = build_archive(tmp_path / "whole", mails)
     build_index(whole, tmp_path / "whole.sqlite")
     assert rows(tmp_path / "steps.sqlite") == rows(tmp_path / "whole.sqlite")
+
+
+def test_a_build_stopped_after_its_last_rows_is_finished_by_the_next_run(
+        mails: list[bytes], tmp_path: Path) -> None:
+    inbox, db = build_archive(tmp_path / "inbox", mails), tmp_path / "stopped.sqlite"
+
+    def stop(done: int, total: int) -> None:
+        if done == total:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), open_index(Archive.open(inbox), db) as idx:
+        update_index(idx, batch_size=50, progress=stop)
+    assert len(rows(db)[0]) == len(mails)
+    assert derived(db) == ([], [])  # every row stored, no index nor search row yet
+    with open_index(Archive.open(inbox), db) as idx:
+        assert update_index(idx).added == 0
+    fresh = tmp_path / "fresh.sqlite"
+    build_index(inbox, fresh)
+    indexes, search = derived(db)
+    assert (rows(db), indexes, search) == (rows(fresh), *derived(fresh))
+    assert len(indexes) == 12
+    assert any("[PATCH" in row[1] for row in search)
 
 
 def test_a_rewritten_epoch_is_noticed_and_reread(mails: list[bytes], tmp_path: Path) -> None:

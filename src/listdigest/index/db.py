@@ -19,11 +19,16 @@ from pathlib import Path
 import platformdirs
 
 from listdigest.errors import IndexError_
-from listdigest.index.rows import SCHEMA, SELECT, scanned_of
+from listdigest.index.rows import FILL_SEARCH, SCHEMA, SELECT, scanned_of
 from listdigest.mail.scan import Scanned, scan
 from listdigest.sources.archive import Archive, is_ancestor
 
 _STATE = "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+#: What ``messages`` keeps beside its rows (secondary indexes, the triggers that fill
+#: ``search``): left out while a fresh build loads, made once from all rows at its end.
+_DERIVED = tuple(s for s in SCHEMA if s.startswith(("CREATE INDEX", "CREATE TRIGGER")))
+#: The ``meta`` key present while a fresh build loads (it survives a killed build).
+_LOADING = "loading"
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
 
@@ -171,6 +176,41 @@ class Index:
     def _select(self, where: str, args: tuple) -> list[Scanned]:  # type: ignore[type-arg]
         rows = self.db.execute(f"{SELECT} {where} ORDER BY epoch, pos", args)
         return [scanned_of(r) for r in rows]
+
+
+def loading(conn: sqlite3.Connection) -> bool:
+    """Whether a fresh build is loading rows (``start_bulk`` without ``end_bulk`` yet)."""
+    return conn.execute("SELECT 1 FROM meta WHERE key = ?", (_LOADING,)).fetchone() is not None
+
+
+def start_bulk(conn: sqlite3.Connection) -> None:
+    """Before a fresh build's rows: drop the indexes and triggers of ``messages``. Each
+    of them costs more per row than the row itself; made once at the end from all
+    rows they cost a third. A build killed meanwhile stays in this state, and the next
+    update goes on loading (``loading``) and ends it."""
+    with transaction(conn):
+        derived = conn.execute("SELECT type, name FROM sqlite_master WHERE tbl_name = "
+                               "'messages' AND type IN ('index', 'trigger') AND sql "
+                               "IS NOT NULL").fetchall()
+        for kind, name in derived:
+            conn.execute(f'DROP {kind.upper()} "{name}"')
+        conn.execute("DELETE FROM search")
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (_LOADING,))
+
+
+def end_bulk(conn: sqlite3.Connection) -> None:
+    """After a fresh build's rows: make the indexes, fill ``search`` from the rows,
+    make the triggers that keep it for updates; all in one transaction."""
+    with transaction(conn):
+        for statement in _DERIVED:
+            if statement.startswith("CREATE INDEX"):
+                conn.execute(statement)
+        conn.execute("DELETE FROM search")
+        conn.execute(FILL_SEARCH)
+        for statement in _DERIVED:
+            if statement.startswith("CREATE TRIGGER"):
+                conn.execute(statement)
+        conn.execute("DELETE FROM meta WHERE key = ?", (_LOADING,))
 
 
 @contextmanager
@@ -391,8 +431,11 @@ def _prepare(conn: sqlite3.Connection, path: Path, archive: Archive) -> None:
                 conn.execute("DROP TABLE IF EXISTS messages")
                 conn.execute("DROP TABLE IF EXISTS epochs")
                 conn.execute("DROP TABLE IF EXISTS search")
+                conn.execute("DELETE FROM meta WHERE key = ?", (_LOADING,))
+                meta.pop(_LOADING, None)
             for statement in SCHEMA:
-                conn.execute(statement)
+                if _LOADING not in meta or statement not in _DERIVED:
+                    conn.execute(statement)
             conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                              [("archive", root), ("fingerprint", fp)])
     except sqlite3.DatabaseError as exc:

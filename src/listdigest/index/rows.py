@@ -23,6 +23,10 @@ COLUMNS = (
     "thread", "series_key", "has_diff", "paths", "change_id", "base_commit",
 )
 
+#: What ``search`` holds of a patch email's row (``row``: the row's prefix in SQL).
+_SEARCHED = ("{row}subject, {row}author_name || ' ' || {row}author_addr || ' ' || "
+             "{row}from_name || ' ' || {row}from_addr, {row}trailers, {row}paths")
+
 #: The tables the rows live in; dropped and made again when the fingerprint changes.
 SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     epoch INTEGER NOT NULL,         -- epoch number (git/N.git)
@@ -84,15 +88,19 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     """CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5 (
     subject, author, trailers, paths, tokenize = 'unicode61 remove_diacritics 2'
 )""",
-    """CREATE TRIGGER IF NOT EXISTS search_add AFTER INSERT ON messages
+    f"""CREATE TRIGGER IF NOT EXISTS search_add AFTER INSERT ON messages
     WHEN new.kind IN ('patch', 'cover') BEGIN
     INSERT INTO search (rowid, subject, author, trailers, paths) VALUES (new.rowid,
-        new.subject, new.author_name || ' ' || new.author_addr || ' ' || new.from_name
-        || ' ' || new.from_addr, new.trailers, new.paths);
+        {_SEARCHED.format(row="new.")});
 END""",
     """CREATE TRIGGER IF NOT EXISTS search_drop AFTER DELETE ON messages BEGIN
     DELETE FROM search WHERE rowid = old.rowid;
 END""")
+
+#: ``search`` filled from every row at once, as the trigger fills it row by row (the
+#: end of a fresh build, see ``index.db.end_bulk``).
+FILL_SEARCH = ("INSERT INTO search (rowid, subject, author, trailers, paths) SELECT rowid, "
+               f"{_SEARCHED.format(row='')} FROM messages WHERE kind IN ('patch', 'cover')")
 
 #: One encoder for every row: ``json.dumps`` with options builds a new one per call.
 _to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

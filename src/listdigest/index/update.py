@@ -16,7 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 
-from listdigest.index.db import Index, drop_inherited_locks, transaction
+from listdigest.index.db import (
+    Index,
+    drop_inherited_locks,
+    end_bulk,
+    loading,
+    start_bulk,
+    transaction,
+)
 from listdigest.index.rows import INSERT, REPLACE, row_of
 from listdigest.mail.scan import ordered_map, scan
 from listdigest.sources.archive import Archive, CommitEntry, Epoch, git, is_ancestor
@@ -71,6 +78,11 @@ def update_index(index: Index, *, batch_size: int = BATCH_SIZE,
     plans = [_plan(index, epoch, result) for epoch in index.archive.epochs]
     _reread_unread(index, result)
     todo = sum(p.new for p in plans)
+    # An empty index is loaded without its indexes and triggers, made at the end.
+    bulk = loading(db)
+    if todo and not bulk and db.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None:
+        start_bulk(db)
+        bulk = True
     if todo:
         batches = _batches(index.archive, plans, batch_size)
         with _read_all(batches, parallel=todo > batch_size) as read:
@@ -82,6 +94,9 @@ def update_index(index: Index, *, batch_size: int = BATCH_SIZE,
                 result.added += len(rows)
                 if progress:
                     progress(result.added, todo)
+    if bulk:
+        end_bulk(db)
+    if todo or bulk:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     result.total = db.execute("SELECT count(*) FROM messages").fetchone()[0]
     return result
