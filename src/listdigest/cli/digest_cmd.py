@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from listdigest.render.json import iter_json, render_json
 from listdigest.render.markdown import render_markdown
 from listdigest.render.text import render_text
 from listdigest.sources.archive import Archive
+from listdigest.sources.files import write_atomic
 from listdigest.sources.mailmap import Mailmap
 
 
@@ -127,9 +127,9 @@ def write_output(text: str | Iterable[str], output: str | None) -> None:
     """Print, or write a file atomically so a published digest is never half written.
     ``text`` may come in pieces (a streamed JSON digest), written as they come.
 
-    A regular file is replaced by renaming a finished temporary file over it (with
-    the mode a new file gets under the umask); anything else that exists, such as
-    /dev/null or a pipe, is written to as it is.
+    A regular file is replaced whole (sources.files: an unnamed temporary file that
+    even a SIGKILL leaves no trace of); anything else that exists, such as /dev/null
+    or a pipe, is written to as it is.
     """
     pieces = [text] if isinstance(text, str) else text
     if output is None or output == "-":
@@ -142,17 +142,7 @@ def write_output(text: str | Iterable[str], output: str | None) -> None:
                 fh.writelines(pieces)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.writelines(pieces)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_atomic(path, pieces)
     except OSError as exc:
         raise ListdigestError(f"cannot write {path}: {exc.strerror or exc}") from None
 
