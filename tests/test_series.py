@@ -23,7 +23,7 @@ from pathlib import Path
 from listdigest.digest import collect
 from listdigest.mail.message import Message, parse_message
 from listdigest.mail.scan import scan
-from listdigest.model.series import Series, group_series
+from listdigest.model.series import Series, attach_replies, group_series
 from listdigest.render.text import series_summary
 from listdigest.sources.archive import Archive
 
@@ -125,6 +125,42 @@ def test_missing_never_names_a_number_of_the_thread() -> None:
     ann, bob = group_series(thread)
     assert (numbers(ann), ann.missing) == ([1, 2, 3], [])
     assert (bob.sender, numbers(bob), bob.missing) == ("bob@example.org", [4], [])
+
+
+def test_a_nack_requests_changes_and_outranks_a_review() -> None:
+    thread = [mail("[PATCH v5 0/2] widget: speed up", "v5-0", diff=False),
+              *(mail(f"[PATCH v5 {n}/2] widget: step {n}", f"v5-{n}", reply_to="v5-0")
+                for n in (1, 2))]
+    review = mail("Re: [PATCH v5 1/2] widget: step 1", "r-1", reply_to="v5-1", diff=False,
+                  sender="Bob <bob@example.org>")
+    (s,) = group_series(thread)
+    attach_replies([s], [review])
+    assert s.state == "discussed"
+    review = parse_message(b"From: Bob <bob@example.org>\nSubject: Re: [PATCH v5 1/2] widget\n"
+                           b"Message-ID: <r-2>\nIn-Reply-To: <v5-1>\nReferences: <v5-0> <v5-1>"
+                           b"\n\nLooks good.\n\nReviewed-by: Bob <bob@example.org>\n")[0]
+    nack = parse_message(b"From: Cy <cy@example.org>\nSubject: Re: [PATCH v5 0/2] widget\n"
+                         b"Message-ID: <r-3>\nIn-Reply-To: <v5-0>\nReferences: <v5-0>\n\n"
+                         b"This breaks the ABI.\n\nNacked-by: Cy <cy@example.org>\n")[0]
+    (s,) = group_series(thread)
+    attach_replies([s], [review])
+    assert s.state == "reviewed"
+    (s,) = group_series(thread)
+    attach_replies([s], [review, nack])
+    assert s.state == "changes requested"
+
+
+def test_a_maintainer_asking_for_a_respin_requests_changes(kvmarm: Path,
+                                                           kvmarm_db: Path) -> None:
+    # Oliver Upton's "[PATCH v3 00/19] KVM: arm64: Implement PSCI SYSTEM_SUSPEND"
+    # (2022-02-23): Marc Zyngier answered on 2022-03-02 "Could you try and respin this?"
+    # (<87a6e83cme.wl-maz@kernel.org>). Its Reviewed-by and Acked-by do not outrank
+    # that, and no later version came under that title.
+    _, data = leds_digest(kvmarm, kvmarm_db, "--since", "2022-02-23", "--until", "2022-02-23")
+    (s,) = [s for s in data["series"]
+            if s["title"] == "KVM: arm64: Implement PSCI SYSTEM_SUSPEND"]
+    assert (s["version"], s["state"], s["later"]) == (3, "changes requested", [])
+    assert s["reviews"] == {"Acked-by": 1, "Reviewed-by": 4}
 
 
 def raw(subject: str, n: str, day: int, *, sender: str = "Ann Dev <ann@example.org>",
