@@ -82,6 +82,27 @@ def test_an_index_reached_through_a_symlink_has_one_lock(inbox: Path, tmp_path: 
     assert not (tmp_path / "link.sqlite.lock").exists()
 
 
+def test_the_lock_ends_with_its_run_not_with_a_forked_process(inbox: Path,
+                                                              tmp_path: Path) -> None:
+    # A process forked while the index is open (a worker, say) holds a copy of the lock's
+    # descriptor; when the run is done, the next run must get the index all the same.
+    db = tmp_path / "forked.sqlite"
+    read, write = os.pipe()
+    with open_index(Archive.open(inbox), db):
+        child = os.fork()
+        if child == 0:  # holds every descriptor until the test has opened the index again
+            os.close(write)
+            os.read(read, 1)
+            os._exit(0)
+    try:
+        with open_index(Archive.open(inbox), db) as idx:
+            assert idx.path == db.resolve()
+    finally:
+        os.close(write)
+        os.close(read)
+        os.waitpid(child, 0)
+
+
 def test_a_read_only_index_folder_is_one_line(inbox: Path, tmp_path: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()

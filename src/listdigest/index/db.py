@@ -7,6 +7,7 @@ gives, so every command can take messages from either.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -406,6 +407,10 @@ def _lock(path: Path) -> Iterator[None]:
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
+        # Unlocked before it is closed: a process forked meanwhile (a worker, git) holds
+        # a copy of the descriptor, and closing ours alone would leave the lock with it.
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
         _HELD.discard(fd)
         os.close(fd)
 
