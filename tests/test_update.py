@@ -189,7 +189,7 @@ since = "2025-03-01"
     ("output = 'o'\n[lists.a]\nurl = 'ftp://lore.kernel.org/kvm'\n",
      "[lists.a]: url must be an http(s) address, not 'ftp://lore.kernel.org/kvm'"),
     ("output = 'o'\nlink_base = 'lore.kernel.org/r'\n[lists.a]\narchive = '.'\n",
-     "[lists.a]: link_base must be an http:// or https:// address"),
+     "the top level: link_base must be an http:// or https:// address"),
     ("output = 'o'\n[lists.a]\narchive = 'gone'\n",
      "[lists.a]: archive gone does not exist (and no url to mirror it from)"),
 ])
@@ -197,17 +197,46 @@ def test_config_values_are_checked_by_type(tmp_path: Path, body: str, message: s
     result = run(write_config(tmp_path, body))
     assert result.exit_code == 1
     (line,) = result.stderr.splitlines()
-    assert line.startswith(f"listdigest: error: {tmp_path}/lists.toml: {message}")
+    assert f"listdigest: error: {tmp_path}/lists.toml: {message}" in line
+    # A top-level mistake stops the run; one in [lists.a] keeps only list a from running.
+    assert line.endswith("" if "the top level" in message else " (a is not run)")
     assert not (tmp_path / "True").exists()
 
 
-def test_whole_config_is_checked_before_any_work(demo_config: Path, tmp_path: Path) -> None:
-    demo_config.write_text(demo_config.read_text() + "\n[lists.later]\narchive = 'x'\ntop = 0\n")
+def test_whole_config_is_checked_first_and_a_bad_list_only_stops_itself(
+        demo_config: Path, tmp_path: Path) -> None:
+    demo_config.write_text(demo_config.read_text() + "\n[lists.later]\narchive = 'x'\ntop = 0\n"
+                           "[lists.last]\narchive = 'y'\nformats = ['pdf']\n")
+    result = run(demo_config)
+    assert result.exit_code == 1  # cron notices
+    lines = result.stderr.splitlines()
+    # Every problem at once, before any work; then the good list runs.
+    assert lines[0].endswith(f"listdigest: error: {demo_config}: [lists.later]: top must be "
+                             "a positive whole number (later is not run)")
+    assert lines[1].endswith(f"listdigest: error: {demo_config}: [lists.last]: formats must "
+                             "be a list of text, json, markdown, html, email, atom (last is not "
+                             "run)")
+    assert "demo: wrote" in lines[-1]
+    assert len(list((tmp_path / "out" / "demo").glob("*.txt"))) == 1
+    assert not (tmp_path / "out" / "later").exists()
+
+
+@pytest.mark.parametrize("key", ["output", "db", "mailmap"])
+def test_a_nul_byte_in_a_list_path_stops_that_list_only(demo_config: Path, tmp_path: Path,
+                                                        key: str) -> None:
+    demo_config.write_text(demo_config.read_text() + f'[lists.nul]\narchive = "{tmp_path}/demo"'
+                           f'\n{key} = "{tmp_path}/bad\\u0000name"\n')
     result = run(demo_config)
     assert result.exit_code == 1
-    assert result.stderr == (f"listdigest: error: {demo_config}: [lists.later]: top must be "
-                             "a positive whole number\n")
-    assert not (tmp_path / "out").exists()  # the good list before it was not run either
+    lines = result.stderr.splitlines()
+    assert lines[0].endswith(f"listdigest: error: {demo_config}: [lists.nul]: {key} holds a "
+                             f"NUL byte: '{tmp_path}/bad\\x00name' (nul is not run)")
+    assert not [line for line in lines[1:] if "error" in line]
+    assert len(list((tmp_path / "out" / "demo").glob("*.txt"))) == 1  # demo ran
+    named = run(demo_config, "nul")  # asked for by name: the same one line, nothing run
+    assert named.exit_code == 1
+    (only,) = named.stderr.splitlines()
+    assert only.split(" ", 1)[1] == lines[0].split(" ", 1)[1]  # the same, stamped anew
 
 
 def test_no_digest_for_a_range_without_messages_unless_asked(demo_config: Path,

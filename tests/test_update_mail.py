@@ -238,8 +238,14 @@ def test_update_mails_through_a_sendmail_command(tmp_path: Path) -> None:
 def test_mail_config_mistakes_are_one_line(tmp_path: Path, mail: str, error: str) -> None:
     result = run(two_lists(tmp_path, mail))
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1].startswith("listdigest: error: ")
-    assert result.stderr.splitlines()[-1].endswith(error)
+    lines = result.stderr.splitlines()
+    if error.startswith("unknown key"):  # a mistake of the top level stops the run
+        assert lines == [f"listdigest: error: {tmp_path}/lists.toml: {error}"]
+    else:  # an incomplete [mail] is a mistake of each list it leaves incomplete
+        assert [line.split(" ", 1)[1] for line in lines] == [
+            f"listdigest: error: {tmp_path}/lists.toml: [lists.{key}]: {error} ({key} is not "
+            "run)" for key in ("demo", "other")]
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_missing_password_variable_fails_the_list(smtp: Inbox, tmp_path: Path) -> None:

@@ -89,8 +89,19 @@ def default_config_path() -> Path:
     return platformdirs.user_config_path("listdigest") / "lists.toml"
 
 
-def load_config(path: Path) -> list[ListConfig]:
-    """Read and check the config; every mistake is one clear error naming the file."""
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The lists of a config that can run, and one line for each that cannot."""
+
+    lists: list[ListConfig]
+    problems: dict[str, str]
+    """List key → what is wrong in its table (that list is not run; the others are)."""
+
+
+def load_config(path: Path) -> Config:
+    """Read and check the whole config at once. A broken file or a bad top-level value
+    is one clear error naming the file (nothing runs); a mistake inside one list's
+    table only keeps that list from running (see Config.problems)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -98,16 +109,75 @@ def load_config(path: Path) -> list[ListConfig]:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ListdigestError(f"cannot read {path}: {exc}") from None
     _check_keys(path, "the top level", data, _TOP_KEYS)
+    _check_top(path, data)
     lists = data.get("lists")
     if not isinstance(lists, dict) or not lists:
         raise ListdigestError(f"{path}: no [lists.NAME] table")
-    out = []
+    out, problems = [], {}
     for key, table in lists.items():
-        if not isinstance(table, dict):
-            raise ListdigestError(f"{path}: lists.{key} must be a table")
-        _check_keys(path, f"[lists.{key}]", table, _LIST_KEYS)
-        out.append(_list_config(path, key, data, table))
-    return out
+        try:
+            if not isinstance(table, dict):
+                raise ListdigestError(f"{path}: lists.{key} must be a table")
+            _check_keys(path, f"[lists.{key}]", table, _LIST_KEYS)
+            _no_nul(f"{path}: [lists.{key}]", table)
+            out.append(_list_config(path, key, data, table))
+        except ListdigestError as exc:
+            problems[key] = f"{exc} ({key} is not run)"
+    return Config(out, problems)
+
+
+def _no_nul(where: str, value: object, name: str = "") -> None:
+    """A NUL byte in any string of a table is a mistake of that table (no path, URL or
+    command can hold one)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(where, item, f"{name}.{key}" if name else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            _no_nul(where, item, name)
+    elif isinstance(value, str) and "\0" in value:
+        raise ListdigestError(f"{where}: {name} holds a NUL byte: {value!r}")
+
+
+def _check_top(path: Path, data: dict[str, object]) -> None:
+    """The top-level values, which every list shares: a mistake there stops the run."""
+    where = f"{path}: the top level"
+    _no_nul(where, {k: v for k, v in data.items() if k != "lists"})
+    for name in ("output", "link_base", "mailmap"):
+        value = data.get(name)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            shown = str(value).lower() if isinstance(value, bool) else repr(value)
+            raise ListdigestError(f"{where}: {name} must be a non-empty string, not {shown}")
+    if "formats" in data:
+        _check_formats(where, data["formats"])
+    for name in ("top", "feed_entries"):
+        if name in data:
+            _check_count(where, name, data[name])
+    try:
+        check_link_base(str(data["link_base"]) if data.get("link_base") else None)
+    except ListdigestError:
+        raise ListdigestError(f"{where}: link_base must be an http:// or https:// address"
+                              ) from None
+    if data.get("mailmap") and not _path(data["mailmap"]).is_file():
+        raise ListdigestError(f"{where}: mailmap {data['mailmap']} is not a file")
+    mail = data.get("mail")
+    if mail is not None and not isinstance(mail, dict):
+        raise ListdigestError(f"{where}: [mail] must be a table")
+    if isinstance(mail, dict) and (unknown := sorted(set(mail) - _MAIL_KEYS)):
+        raise ListdigestError(f"{path}: unknown key {unknown[0]!r} in [mail]")
+
+
+def _check_formats(where: str, formats: object) -> list[str]:
+    if (not isinstance(formats, list) or not formats
+            or any(f not in FORMATS for f in formats) or len(set(formats)) != len(formats)):
+        raise ListdigestError(f"{where}: formats must be a list of {', '.join(FORMATS)}")
+    return [str(f) for f in formats]
+
+
+def _check_count(where: str, name: str, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ListdigestError(f"{where}: {name} must be a positive whole number")
+    return value
 
 
 def _list_config(path: Path, key: str, defaults: dict[str, object],
@@ -118,28 +188,19 @@ def _list_config(path: Path, key: str, defaults: dict[str, object],
         return table.get(name, defaults.get(name, default))
 
     for name in ("name", "url", "archive", "output", "since", "db", "link_base", "mailmap"):
-        for level, value in ((where, table.get(name)), (f"{path}: the top level",
-                                                        defaults.get(name))):
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                shown = str(value).lower() if isinstance(value, bool) else repr(value)
-                raise ListdigestError(f"{level}: {name} must be a non-empty string, "
-                                      f"not {shown}")
+        value = table.get(name)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            shown = str(value).lower() if isinstance(value, bool) else repr(value)
+            raise ListdigestError(f"{where}: {name} must be a non-empty string, not {shown}")
     url, archive = table.get("url"), table.get("archive")
     if archive is None and url is None:
         raise ListdigestError(f"{where} needs an archive folder or a url")
     if isinstance(url, str) and not url.startswith(("https://", "http://")):
         raise ListdigestError(f"{where}: url must be an http(s) address, not {url!r}")
 
-    formats = get("formats", ["text"])
-    if (not isinstance(formats, list) or not formats
-            or any(f not in FORMATS for f in formats) or len(set(formats)) != len(formats)):
-        raise ListdigestError(f"{where}: formats must be a list of {', '.join(FORMATS)}")
-    top = get("top", 15)
-    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
-        raise ListdigestError(f"{where}: top must be a positive whole number")
-    feed_entries = get("feed_entries", FEED_ENTRIES)
-    if not isinstance(feed_entries, int) or isinstance(feed_entries, bool) or feed_entries < 1:
-        raise ListdigestError(f"{where}: feed_entries must be a positive whole number")
+    formats = _check_formats(where, get("formats", ["text"]))
+    top = _check_count(where, "top", get("top", 15))
+    feed_entries = _check_count(where, "feed_entries", get("feed_entries", FEED_ENTRIES))
     if "output" in table:
         output = _path(table["output"])
     elif "output" in defaults:
@@ -174,7 +235,7 @@ def _list_config(path: Path, key: str, defaults: dict[str, object],
         archive=_path(archive) if archive else
         platformdirs.user_data_path("listdigest") / "mirrors" / key,
         output=output,
-        formats=tuple(str(f) for f in formats),
+        formats=tuple(formats),
         top=top,
         since=str(since) if since else None,
         db=_path(db) if db else None,

@@ -8,7 +8,7 @@ import click
 
 from listdigest.cli.config import default_config_path, load_config
 from listdigest.cli.digest_cmd import check_link_base
-from listdigest.cli.say import QUIET, VERBOSE, note, verbosity
+from listdigest.cli.say import QUIET, VERBOSE, error, note, verbosity
 from listdigest.errors import ListdigestError
 from listdigest.index import default_path
 from listdigest.serve import ServedList, create_app
@@ -29,10 +29,15 @@ def served_lists(archives: tuple[str, ...], config: str | None, db: str | None,
             index = Path(db) if db else default_path(arch)
             out.append(ServedList(key, key, arch.path, index, check_link_base(link_base)))
     else:
-        for lc in load_config(Path(config) if config else default_config_path()):
+        loaded = load_config(Path(config) if config else default_config_path())
+        for problem in loaded.problems.values():  # the other lists are still served
+            error(problem)
+        for lc in loaded.lists:
             arch = Archive.open(lc.archive)
             out.append(ServedList(lc.key, lc.name, arch.path, lc.db or default_path(arch),
                                   check_link_base(link_base or lc.link_base)))
+        if not out:
+            raise ListdigestError("no list of the config can be served")
     keys = [lst.key for lst in out]
     if len(set(keys)) != len(keys):
         raise ListdigestError(f"two lists would be served as {keys[0]!r}: name them in a config")

@@ -269,9 +269,14 @@ def update(names: tuple[str, ...], config_path: Path | None, db: Path | None,
     from the position of its previous update; a first run covers the last week.
     """
     stamp_lines()
-    lists = load_config(config_path or default_config_path())
-    if unknown := sorted(set(names) - {c.key for c in lists}):
+    config = load_config(config_path or default_config_path())
+    lists = config.lists
+    if unknown := sorted(set(names) - {c.key for c in lists} - set(config.problems)):
         raise ListdigestError(f"no list {unknown[0]!r} in the config")
+    broken = [problem for key, problem in config.problems.items()
+              if not names or key in names]
+    for problem in broken:  # said before any work; the other lists still run
+        error(problem)
     if db is not None:
         if len(names) != 1:
             raise ListdigestError("--db needs exactly one LIST (an index is per archive)")
@@ -287,6 +292,6 @@ def update(names: tuple[str, ...], config_path: Path | None, db: Path | None,
         except ListdigestError as exc:  # one list's trouble does not stop the others
             error(f"{cfg.key}: {exc}")
             failed += 1
-    if failed:
+    if failed or broken:  # cron notices
         raise click.exceptions.Exit(1)
 
