@@ -163,4 +163,4 @@ def test_a_link_base_must_be_a_web_address(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["update", "--config", str(config)])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1].endswith(
-        "[lists.evil]: link_base must be an http:// or https:// address")
+        "the top level: link_base must be an http:// or https:// address")

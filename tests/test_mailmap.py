@@ -57,4 +57,4 @@ def test_mailmap_in_digest_and_config(tmp_path: Path) -> None:
     assert "      4  Maria Ortega <maria.ortega@example.com>" in text.read_text().splitlines()
     config.write_text(config.read_text().replace(str(mailmap), str(tmp_path / "none")))
     bad = CliRunner().invoke(cli, ["update", "--config", str(config)])
-    assert bad.stderr.strip().endswith(f"[lists.demo]: mailmap {tmp_path}/none is not a file")
+    assert bad.stderr.strip().endswith(f"the top level: mailmap {tmp_path}/none is not a file")
