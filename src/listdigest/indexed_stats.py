@@ -6,13 +6,19 @@ Each figure is a GROUP BY over the ``messages`` rows of the range, with the rule
 again counts once (its first row in archive order), a commit without a message is
 skipped, a series counts in the period of its first message. Only the series need
 Python: their grouping follows b4's rules over the range's patch emails in order, so
-those rows (a few columns each) are read and grouped by ``group_series``.
+those rows (a few columns each) are read and grouped by ``group_series``, in a thread
+with its own connection while this one runs the GROUP BYs (SQLite lets go of the GIL
+while it steps: the two use both cores).
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from listdigest.digest import Accounting, Selection, Skip, range_bounds
 from listdigest.index.db import Index
@@ -98,7 +104,7 @@ class _Queries:
     count (a message, and the first of its Message-ID)."""
 
     def __init__(self, idx: Index, where: str, args: Args) -> None:
-        self.db = idx.db
+        self.db, self.path = idx.db, idx.path
         self.where, self.args = where, args
         self.duplicates, dup_rows = self._duplicates()
         self.kept, self.kept_args = f"{where} AND reason = ''", args
@@ -164,6 +170,18 @@ class _Queries:
         def period(key: str) -> Period:
             return periods.get(key) or periods.setdefault(key, Period(key))
 
+        with ThreadPoolExecutor(1) as pool:
+            series = pool.submit(self._series, by)
+            named = self._counts(label, period)
+            for key, n in series.result().items():
+                period(key).series = n
+        order = sorted(named.items(), key=lambda item: item[1][0])
+        return [periods[k] for k in sorted(periods)], [(nm, a, n) for (nm, a), (_, n) in order]
+
+    def _counts(self, label: str,
+                period: Callable[[str], Period]) -> dict[tuple[str, str], list[int]]:
+        """Every figure but the series into ``period(key)``; the patch emails per (name,
+        address): [first position, count]."""
         for key, n, patches, replies in self.db.execute(
                 f"SELECT {label} AS p, count(*), total({_PATCH}), total(kind = 'reply') "
                 f"FROM messages WHERE {self.kept} GROUP BY p", self.kept_args):
@@ -189,10 +207,17 @@ class _Queries:
         self._review_rows = self._reviews(label)
         for key, _ in self._review_rows:
             period(key).reviews += 1
-        for s in group_series(self._patch_emails()):
-            period(period_of(min(m.date for m in s.messages), by)).series += 1
-        order = sorted(named.items(), key=lambda item: item[1][0])
-        return [periods[k] for k in sorted(periods)], [(nm, a, n) for (nm, a), (_, n) in order]
+        return named
+
+    def _series(self, by: str) -> Counter[str]:
+        """Series per period (of their first message), read through a connection of
+        this thread (a connection belongs to the thread that made it)."""
+        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return Counter(period_of(min(m.date for m in s.messages), by)
+                           for s in group_series(self._patch_emails(conn)))
+        finally:
+            conn.close()
 
     def _reviews(self, label: str) -> list[tuple[str, str]]:
         """Each review trailer of a reply (``review_trailers``): its period and value,
@@ -204,13 +229,13 @@ class _Queries:
             f" '$[0]')) IN ({_REVIEWS}) ORDER BY m.epoch, m.pos, t.id",
             self.kept_args).fetchall()
 
-    def _patch_emails(self) -> list[Message]:
+    def _patch_emails(self, conn: sqlite3.Connection) -> list[Message]:
         """The patch emails with the fields series grouping reads (the rest left empty)."""
         loads = json.loads
         return [Message("", 0, "", 0, mid, subject, date, True, "", addr, "", "", irt,
                         () if refs == "[]" else tuple(loads(refs)), "", kind, None, (),
                         bool(has_diff))
-                for mid, subject, date, addr, irt, refs, kind, has_diff in self.db.execute(
+                for mid, subject, date, addr, irt, refs, kind, has_diff in conn.execute(
                     "SELECT message_id, subject, date, from_addr, in_reply_to, refs, kind, "
                     f"has_diff FROM messages WHERE {self.kept} AND {_PATCH} "
                     "ORDER BY epoch, pos", self.kept_args)]
