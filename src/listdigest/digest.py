@@ -33,6 +33,7 @@ from listdigest.model.series import (
 from listdigest.sources.archive import Archive
 from listdigest.sources.blobs import read_blobs
 from listdigest.sources.dates import day_label, parse_when
+from listdigest.sources.files import path_name
 from listdigest.sources.mailmap import Mailmap
 from listdigest.sources.tree import applied_commits
 from listdigest.stats.contributors import (
@@ -419,7 +420,7 @@ def judge_tree(tree: Path, series: list[Series]) -> None:
     ids = [m.message_id for s in series for m in s.patches.values() if m.message_id]
     found = applied_commits(tree, ids)
     for s in series:
-        note_tree_commits(s, tree.name, found)
+        note_tree_commits(s, path_name(tree.name), found)
 
 
 def judge_replies(archive: Archive, series: list[Series]) -> None:
@@ -444,4 +445,4 @@ def default_list_name(archive: Archive, messages: list[Message]) -> str:
     for msg in messages:
         if msg.list_id:
             return msg.list_id.split(".", 1)[0]
-    return archive.path.resolve().name.removesuffix(".git")
+    return path_name(archive.path.resolve().name).removesuffix(".git")

@@ -28,6 +28,7 @@ from listdigest.mail.message import Message
 from listdigest.model.series import REVIEW_TAGS, group_series
 from listdigest.sources.archive import Archive
 from listdigest.sources.dates import day_label
+from listdigest.sources.files import path_name
 from listdigest.stats.contributors import (
     Row,
     address_table,
@@ -91,7 +92,7 @@ def indexed_statistics(archive: Archive, idx: Index, *, rev_from: str | None,
         commits = None
     sel = Selection([], acc, start, end, by_date, commits,
                     lo if since else first, hi if until else last, (lo, hi))
-    name = name or q.list_name() or archive.path.resolve().name.removesuffix(".git")
+    name = name or q.list_name() or path_name(archive.path.resolve().name).removesuffix(".git")
     periods, named = q.periods(by)
     stats = statistics_of(periods, counted_domain_table((a, n) for _, a, n in named),
                           counted_address_table(named), q.reviewers(),

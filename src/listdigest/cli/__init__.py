@@ -9,7 +9,7 @@ import sys
 import click
 
 from listdigest import __version__
-from listdigest.cli.say import add_verbosity
+from listdigest.cli.say import add_verbosity, shown
 from listdigest.errors import ListdigestError
 
 
@@ -17,7 +17,7 @@ class Failure(click.ClickException):
     """A ListdigestError on its way out: one line on stderr, exit status 1."""
 
     def show(self, file: object = None) -> None:
-        click.echo(f"listdigest: error: {self.message}", err=True)
+        click.echo(f"listdigest: error: {shown(self.message)}", err=True)
 
 
 #: Commands by name, imported only when run: a digest from the index should not pay

@@ -37,6 +37,7 @@ import platformdirs
 from listdigest.cli.options import FORMATS, check_link_base
 from listdigest.errors import ListdigestError
 from listdigest.sources.dates import parse_when
+from listdigest.sources.files import path_name
 
 _TOP_KEYS = {"output", "formats", "top", "link_base", "lists", "mail", "feed_entries",
              "mailmap"}
@@ -103,10 +104,12 @@ def load_config(path: Path) -> Config:
     is one clear error naming the file (nothing runs); a mistake inside one list's
     table only keeps that list from running (see Config.problems)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # Bytes that are not UTF-8 are kept as Python keeps them in file names: a path
+        # value may name a folder whose name holds them.
+        data = tomllib.loads(path.read_bytes().decode("utf-8", "surrogateescape"))
     except FileNotFoundError:
         raise ListdigestError(f"no config file: {path}") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ListdigestError(f"cannot read {path}: {exc}") from None
     _check_keys(path, "the top level", data, _TOP_KEYS)
     _check_top(path, data)
@@ -119,16 +122,21 @@ def load_config(path: Path) -> Config:
             if not isinstance(table, dict):
                 raise ListdigestError(f"{path}: lists.{key} must be a table")
             _check_keys(path, f"[lists.{key}]", table, _LIST_KEYS)
-            _no_nul(f"{path}: [lists.{key}]", table)
+            _no_nul(f"{path}: [lists.{key}]", {**table, "key": key})
             out.append(_list_config(path, key, data, table))
         except ListdigestError as exc:
             problems[key] = f"{exc} ({key} is not run)"
     return Config(out, problems)
 
 
+#: Values that name files: they may hold bytes that are not UTF-8, as names may.
+_PATH_KEYS = {"archive", "output", "db", "mailmap"}
+
+
 def _no_nul(where: str, value: object, name: str = "") -> None:
     """A NUL byte in any string of a table is a mistake of that table (no path, URL or
-    command can hold one)."""
+    command can hold one); so are bytes that are not UTF-8 outside a path (a title or
+    an address is shown in digests and mail)."""
     if isinstance(value, dict):
         for key, item in value.items():
             _no_nul(where, item, f"{name}.{key}" if name else str(key))
@@ -137,6 +145,16 @@ def _no_nul(where: str, value: object, name: str = "") -> None:
             _no_nul(where, item, name)
     elif isinstance(value, str) and "\0" in value:
         raise ListdigestError(f"{where}: {name} holds a NUL byte: {value!r}")
+    elif isinstance(value, str) and name not in _PATH_KEYS and not _utf8(value):
+        raise ListdigestError(f"{where}: {name} is not UTF-8 text: '{path_name(value)}'")
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_top(path: Path, data: dict[str, object]) -> None:

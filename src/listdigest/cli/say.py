@@ -56,7 +56,7 @@ def error(text: str) -> None:
 def out(text: str) -> None:
     """A line of a command's report on stdout (``mirror``), silent with -q."""
     if verbosity() >= NORMAL:
-        click.echo(text)
+        click.echo(shown(text))
 
 
 def on_terminal() -> bool:
@@ -67,8 +67,18 @@ def on_terminal() -> bool:
 def _line(text: str) -> str:
     ctx = click.get_current_context(silent=True)
     if ctx and ctx.find_root().meta.get(_STAMP):
-        return f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} listdigest: {text}"
-    return f"listdigest: {text}"
+        return f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} listdigest: {shown(text)}"
+    return f"listdigest: {shown(text)}"
+
+
+def shown(text: str) -> str:
+    """``text`` as any stream takes it: a path's bytes that are not UTF-8 (Python holds
+    them as lone surrogates) as ``\\xNN``, never a UnicodeEncodeError."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no file name gives
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def _set(level: int):  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from listdigest.errors import ListdigestError
 from listdigest.index import default_path
 from listdigest.serve import ServedList, create_app
 from listdigest.sources.archive import Archive
+from listdigest.sources.files import path_name
 
 
 def served_lists(archives: tuple[str, ...], config: str | None, db: str | None,
@@ -25,7 +26,7 @@ def served_lists(archives: tuple[str, ...], config: str | None, db: str | None,
     if archives:
         for path in archives:
             arch = Archive.open(path)
-            key = arch.path.resolve().name.removesuffix(".git") or "archive"
+            key = path_name(arch.path.resolve().name).removesuffix(".git") or "archive"
             index = Path(db) if db else default_path(arch)
             out.append(ServedList(key, key, arch.path, index, check_link_base(link_base)))
     else:

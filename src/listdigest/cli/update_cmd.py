@@ -40,6 +40,7 @@ from listdigest.render.email_message import (
 )
 from listdigest.sources import mirror as mirroring
 from listdigest.sources.archive import Archive, is_ancestor
+from listdigest.sources.files import path_name
 
 FIRST_RUN_DAYS = 7
 #: Days of digests whose Message-IDs the position keeps (at least the last digest's):
@@ -52,7 +53,7 @@ def position_key(cfg: ListConfig) -> str:
     """The state key of a list's last published position. It belongs to the entry's
     output folder: two configs following one archive into two folders each get every
     digest."""
-    return f"update:{cfg.key}:{cfg.output.resolve()}"
+    return f"update:{cfg.key}:{path_name(cfg.output.resolve())}"
 
 
 def _legacy_key(cfg: ListConfig) -> str:

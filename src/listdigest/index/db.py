@@ -23,6 +23,7 @@ from listdigest.errors import IndexError_
 from listdigest.index.rows import FILL_SEARCH, SCHEMA, SELECT, scanned_of
 from listdigest.mail.scan import Scanned, scan
 from listdigest.sources.archive import Archive, is_ancestor
+from listdigest.sources.files import path_name
 
 _STATE = "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 #: What ``messages`` keeps beside its rows (secondary indexes, the triggers that fill
@@ -38,7 +39,7 @@ def default_path(archive: Archive) -> Path:
     file per archive, named so a person can tell which list it belongs to."""
     root = archive.path.resolve()
     digest = hashlib.sha1(os.fsencode(root)).hexdigest()[:12]
-    name = path_text(root.name).removesuffix(".git") or "archive"
+    name = path_name(root.name).removesuffix(".git") or "archive"
     return platformdirs.user_data_path("listdigest") / "index" / f"{name}-{digest}.sqlite"
 
 
@@ -310,12 +311,6 @@ def existing_path(archive: Archive, db: str | os.PathLike[str] | None) -> Path |
     return path if path.exists() else None
 
 
-def path_text(path: str | os.PathLike[str]) -> str:
-    """A path as text that any stream or SQLite can take: bytes that are not UTF-8
-    (Linux allows them in names) are shown as ``\\xNN``."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
 @contextmanager
 def open_index(archive: Archive, db: str | os.PathLike[str] | None = None) -> Iterator[Index]:
     """Open (creating it if needed) and lock the index of ``archive`` at ``db`` or the
@@ -327,22 +322,22 @@ def open_index(archive: Archive, db: str | os.PathLike[str] | None = None) -> It
     path = Path(db) if db is not None else default_path(archive)
     path = path.resolve()
     if path.is_dir():
-        raise IndexError_(f"index {path_text(path)} is a folder, not an index file")
+        raise IndexError_(f"index {path_name(path)} is a folder, not an index file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise IndexError_(f"cannot create the index folder {path_text(path.parent)}: "
+        raise IndexError_(f"cannot create the index folder {path_name(path.parent)}: "
                           f"{exc.strerror or exc}") from None
     with _lock(path):
         try:
             conn = sqlite3.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
-            raise IndexError_(f"cannot open index {path_text(path)}: {exc}") from None
+            raise IndexError_(f"cannot open index {path_name(path)}: {exc}") from None
         try:
             _prepare(conn, path, archive)
             yield Index(archive, path, conn)
         except sqlite3.Error as exc:  # e.g. "database or disk is full": rows so far are kept
-            raise IndexError_(f"index {path_text(path)}: {exc}") from None
+            raise IndexError_(f"index {path_name(path)}: {exc}") from None
         finally:
             conn.close()
 
@@ -360,7 +355,7 @@ def open_snapshot(archive: Archive, path: Path) -> Iterator[Index | None]:
         return
     try:
         meta = dict(conn.execute("SELECT key, value FROM meta"))
-        usable = (meta.get("archive") == path_text(archive.path.resolve())
+        usable = (meta.get("archive") == path_name(archive.path.resolve())
                   and meta.get("fingerprint") == fingerprint())
         conn.execute("SELECT 1 FROM epochs LIMIT 1")
     except sqlite3.Error:
@@ -392,7 +387,7 @@ def _lock(path: Path) -> Iterator[None]:
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:  # a read-only folder: SQLite could not write its journal either
-        raise IndexError_(f"cannot lock index {path_text(path)}: {exc.strerror or exc} "
+        raise IndexError_(f"cannot lock index {path_name(path)}: {exc.strerror or exc} "
                           "(the index and its folder must be writable)") from None
     _HELD.add(fd)
     try:
@@ -428,9 +423,9 @@ def _prepare(conn: sqlite3.Connection, path: Path, archive: Archive) -> None:
             conn.execute(_META)
             conn.execute(_STATE)
             meta = dict(conn.execute("SELECT key, value FROM meta"))
-            root = path_text(archive.path.resolve())
+            root = path_name(archive.path.resolve())
             if meta.get("archive", root) != root:
-                raise IndexError_(f"index {path_text(path)} belongs to another archive: "
+                raise IndexError_(f"index {path_name(path)} belongs to another archive: "
                                   f"{meta['archive']}")
             if meta.get("fingerprint") != (fp := fingerprint()):
                 conn.execute("DROP TABLE IF EXISTS messages")
@@ -444,7 +439,7 @@ def _prepare(conn: sqlite3.Connection, path: Path, archive: Archive) -> None:
             conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                              [("archive", root), ("fingerprint", fp)])
     except sqlite3.DatabaseError as exc:
-        raise IndexError_(f"cannot open index {path_text(path)}: {exc}") from None
+        raise IndexError_(f"cannot open index {path_name(path)}: {exc}") from None
 
 
 def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
@@ -461,5 +456,5 @@ def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
         except (sqlite3.OperationalError, ValueError):  # other columns: not our table
             meta = {}
     if "archive" not in meta or "fingerprint" not in meta:
-        raise IndexError_(f"{path_text(path)} is another program's SQLite database, not a "
+        raise IndexError_(f"{path_name(path)} is another program's SQLite database, not a "
                           f"listdigest index (tables: {', '.join(tables)}); left untouched")

@@ -76,6 +76,12 @@ def _link(fd: int, path: Path) -> str:
     raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
 
 
+def path_name(path: str | os.PathLike[str]) -> str:
+    """A path as text that any file, stream or SQLite takes: bytes that are not UTF-8
+    (Linux allows them in names; Python holds them as lone surrogates) as ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def remove_stale(path: Path) -> list[Path]:
     """Remove the temporary files of earlier writes of ``path`` whose writer no longer
     runs (a SIGKILL between naming and renaming, or without O_TMPFILE); returns them."""

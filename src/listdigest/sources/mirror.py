@@ -282,7 +282,9 @@ def _clone(url: str, n: int, dest: Path, entry: dict[str, Any], progress: bool) 
     description = entry.get("description")
     if not isinstance(description, str) or not description.strip():
         description = f"mirror of {url}/{n}"
-    (path / "description").write_text(description.strip() + "\n")
+    # A local source's path may hold bytes that are not UTF-8: written back as they are.
+    (path / "description").write_text(description.strip() + "\n", encoding="utf-8",
+                                      errors="surrogateescape")
     return path
 
 
@@ -293,7 +295,8 @@ def _write_inbox_files(url: str, dest: Path, entries: dict[int, dict[str, Any]],
     server's inbox config as ``inbox.config.example`` (it names the list's address)."""
     names = [_EPOCH_SUFFIX_RE.sub("", d) for e in entries.values()
              if isinstance(d := e.get("description"), str) and d.strip()]
-    (dest / "description").write_text((names[0] if names else f"mirror of {url}") + "\n")
+    (dest / "description").write_text((names[0] if names else f"mirror of {url}") + "\n",
+                                      encoding="utf-8", errors="surrogateescape")
     if manifest is not None:
         (dest / "manifest.js.gz").write_bytes(manifest)
     if not url.startswith(("http://", "https://")):
