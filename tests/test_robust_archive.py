@@ -138,3 +138,27 @@ def test_a_v1_commit_adding_two_messages_gives_both(tmp_path: Path) -> None:
     assert sorted(ids(repo, "--db", db)) == expected  # the index is current: no rewrite
     result = runner.invoke(cli, ["index", str(repo), "--db", db])
     assert result.exit_code == 0 and "rewrit" not in result.stderr, result.stderr
+
+
+def test_the_same_blob_committed_twice_is_one_named_skip_on_both_paths(
+        leds: Path, leds_db: Path) -> None:
+    # linux-leds 508a224979f5 and 5de54c0b6c28 (the next commit) hold the same blob: git
+    # shows no change in the second, so it adds no message.
+    for args in (["508a224979f5~1..5de54c0b6c28"], ["--since", "2020-05-26", "--until",
+                                                      "2020-05-26"]):
+        answers = []
+        for extra in ([], ["--db", str(leds_db)]):
+            result = CliRunner().invoke(cli, ["digest", str(leds), *args, "-v", "--format",
+                                              "json", "--no-history", *extra])
+            assert result.exit_code == 0, result.stderr
+            data = json.loads(result.stdout)
+            assert {"commit": "5de54c0b6c280b7421482b817e9ebad84df0d896",
+                    "reason": "adds no message"} in data["skipped"]
+            assert ("listdigest: skipped 5de54c0b6c28: adds no message"
+                    in result.stderr.splitlines())
+            answers.append((result.stdout, result.stderr))
+        assert answers[0] == answers[1]  # the git path and the index path
+    only_two = CliRunner().invoke(cli, ["digest", str(leds), "508a224979f5~1..5de54c0b6c28"])
+    assert only_two.stderr.splitlines()[-1] == (
+        "listdigest: linux-leds: 2 commits: 1 message (0 patch emails, 1 reply, 0 other, "
+        "0 duplicates), 1 skipped")

@@ -143,3 +143,22 @@ def test_a_dying_worker_is_reported_not_waited_for(inbox: Path, tmp_path: Path,
     with open_index(Archive.open(inbox), tmp_path / "i.sqlite") as idx:  # it resumes
         result = update_index(idx, batch_size=2)
     assert (result.added, result.total) == (12 - stored, 12)
+
+
+def test_a_failing_main_process_ends_the_pool_without_a_worker_traceback(
+        inbox: Path, tmp_path: Path) -> None:
+    # The main process fails after the first stored batch while workers still hold
+    # queued batches: the run ends (no hang), with the main's error alone on stderr.
+    code = ("import sys; from listdigest.index import open_index, update_index;"
+            "from listdigest.sources.archive import Archive\n"
+            "def fail(done, total): raise RuntimeError(f'main failed at {done} of {total}')\n"
+            "with open_index(Archive.open(sys.argv[1]), sys.argv[2]) as idx:\n"
+            "    update_index(idx, batch_size=2, progress=fail)")
+    proc = subprocess.run([sys.executable, "-c", code, str(inbox), str(tmp_path / "i.sqlite")],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.count("Traceback") == 1
+    assert proc.stderr.splitlines()[-1] == "RuntimeError: main failed at 2 of 12"
+    with open_index(Archive.open(inbox), tmp_path / "i.sqlite") as idx:  # resumes
+        assert (update_index(idx).added, idx.db.execute(
+            "SELECT count(*) FROM messages").fetchone()[0]) == (10, 12)
