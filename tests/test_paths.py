@@ -71,9 +71,11 @@ def test_a_missing_path_with_non_utf8_bytes_is_named_readably(tmp_path: Path) ->
     assert (gone.returncode, gone.stderr) == (
         1, f"listdigest: error: no such archive: {tmp_path}/gone\\xff\n".encode())
     (tmp_path / f"file{FF}").write_text("")
-    blocked = run("index", tmp_path / f"gone{FF}", "--db", tmp_path / f"file{FF}" / "i.sqlite")
-    assert blocked.returncode == 1
-    assert b"\\xff" in blocked.stderr and b"Traceback" not in blocked.stderr
+    inbox = build_archive(tmp_path / "inbox", [patch(1)])
+    blocked = run("digest", inbox, "-q", "-o", tmp_path / f"file{FF}" / "sub" / "d.txt")
+    assert (blocked.returncode, blocked.stderr) == (
+        1, f"listdigest: error: cannot write {tmp_path}/file\\xff/sub/d.txt: "
+           f"{tmp_path}/file\\xff is not a folder\n".encode())
 
 
 def test_update_with_a_config_file_and_path_values_named_with_non_utf8_bytes(

@@ -292,8 +292,8 @@ def test_the_html_formats_hostile_mail_through_every_page(site: str) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;&gt;&lt;img src=x" in page
 
 
-def test_a_config_names_the_lists_to_serve(kvmarm: Path, kvmarm_db: Path,
-                                           tmp_path: Path) -> None:
+def test_a_config_names_the_lists_to_serve(kvmarm: Path, kvmarm_db: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "lists.toml"
     config.write_text(f'output = "{tmp_path}"\nlink_base = "https://lore.kernel.org/r/"\n'
                       f'[lists.arm]\nname = "KVM/arm"\narchive = "{kvmarm}"\n'
@@ -301,6 +301,12 @@ def test_a_config_names_the_lists_to_serve(kvmarm: Path, kvmarm_db: Path,
     (lst,) = served_lists((), str(config), None, None)
     assert (lst.key, lst.name, lst.db, lst.link_base) == (
         "arm", "KVM/arm", kvmarm_db, "https://lore.kernel.org/r/")
+    # A list whose table is wrong is said and left out; the others are still served.
+    config.write_text(config.read_text() + f'[lists.bad]\narchive = "{kvmarm}"\ntop = 0\n')
+    (lst,) = served_lists((), str(config), None, None)
+    assert lst.key == "arm"
+    assert capsys.readouterr().err == (f"listdigest: error: {config}: [lists.bad]: top must "
+                                       "be a positive whole number (bad is not run)\n")
 
 
 def test_new_messages_show_without_a_restart(tmp_path: Path) -> None:

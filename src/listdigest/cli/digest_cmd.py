@@ -143,6 +143,9 @@ def write_output(text: str | Iterable[str], output: str | None) -> None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, pieces)
+    except (FileExistsError, NotADirectoryError):  # a file where a folder must be
+        blocker = next(p for p in path.parents if p.exists())
+        raise ListdigestError(f"cannot write {path}: {blocker} is not a folder") from None
     except OSError as exc:
         raise ListdigestError(f"cannot write {path}: {exc.strerror or exc}") from None
 
