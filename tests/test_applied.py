@@ -114,3 +114,17 @@ def test_asks_for_new_version() -> None:
     assert not asks_for_new_version("Maybe we need a new version of KVM_GET_DIRTY_LOG.")
     assert asks_for_new_version("This doesn't apply against current code, please check and "
                                 "resend.")
+
+
+def test_asks_for_new_version_reads_only_the_replys_own_lines() -> None:
+    # Only lines that hold a word of a request are looked at; quoted ones and those
+    # after the signature still count for nothing, whatever the case or the letters.
+    quoted = "> Please resend this.\n" * 200
+    assert not asks_for_new_version(quoted + "\nOK by me.")
+    assert asks_for_new_version(quoted + "\nPLEASE RESEND this on top of -rc2.")
+    assert not asks_for_new_version("Thanks.\n\n-- \nPlease send a v2, says my signature.")
+    assert asks_for_new_version("--x\nPlease send a v2.\n--\nsig")
+    assert asks_for_new_version("Grüße. Please resend with the fix.")
+    assert not asks_for_new_version("Grüße.\n> Please resend with the fix.")
+    # A long s folds to s in the patterns (ſ), which str.lower does not see.
+    assert asks_for_new_version("Please re\u017fend with the fix.")

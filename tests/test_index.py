@@ -99,6 +99,25 @@ def test_full_build_indexes_every_commit_with_its_kind(kv_db: Path, kvmarm: Path
     assert first[1:6] == ("will@kernel.org", 3, 1, 32, key)  # in-body From: Will Deacon
 
 
+def test_reply_verdicts_are_stored_in_the_rows(kv_db: Path) -> None:
+    # Judged once at parse time and kept: the digest reads no reply body from git.
+    conn = sqlite3.connect(kv_db)
+    applied, respin = conn.execute(
+        "SELECT count(applied), sum(asks_respin) FROM messages WHERE kind = 'reply'").fetchone()
+    assert (applied, respin) == (469, 16)  # as the check of every reply at digest time found
+    assert conn.execute("SELECT count(*) FROM messages WHERE kind != 'reply' AND "
+                        "(applied IS NOT NULL OR asks_respin)").fetchone() == (0,)
+    # Marc Zyngier's b4 thank-you mail: "Applied to kvmarm-master/next, thanks!"
+    ty = conn.execute("SELECT applied, asks_respin FROM messages WHERE message_id = "
+                      "'159042163820.423883.9671590581057422816.b4-ty@kernel.org'").fetchone()
+    assert ty == ('["kvmarm-master/next",null,null,'
+                  '["71b3ec5f221b8b3ff545639be83ddfcd5d7c9800"],false]', 0)
+    # Will Deacon: "Please can you resend based on for-next/cpufeature?"
+    ask = conn.execute("SELECT applied, asks_respin FROM messages WHERE message_id = "
+                       "'20200429212614.GD8604@willie-the-truck'").fetchone()
+    assert ask == (None, 1)
+
+
 def test_index_gives_the_items_git_gives(kv_db: Path, kvmarm: Path) -> None:
     archive = Archive.open(kvmarm)
     with open_index(archive, kv_db) as idx:

@@ -19,7 +19,6 @@ from urllib.parse import quote
 
 from listdigest.errors import ListdigestError
 from listdigest.mail.address import parse_address
-from listdigest.mail.applied import APPLIED_HINT, asks_for_new_version, find_applied
 from listdigest.mail.body import Body, cover_text
 from listdigest.mail.message import Message, commit_message, message_date
 from listdigest.mail.scan import Scanned, Window, scan_parallel
@@ -368,7 +367,7 @@ def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
     domains, people = domain_table(patches), contributor_table(patches)
     series = group_series(patches)
     attach_replies(series, messages + (followups(series) if followups else []))
-    judge_replies(archive, series)
+    judge_replies(series)
     if tree is not None:
         judge_tree(tree, series)
     entries: list[tuple[Series, Message]] = []
@@ -423,19 +422,17 @@ def judge_tree(tree: Path, series: list[Series]) -> None:
         note_tree_commits(s, path_name(tree.name), found)
 
 
-def judge_replies(archive: Archive, series: list[Series]) -> None:
-    """Read the replies of each series for "applied"/"queued" notes and requests for
-    a new version (mail.applied). A note from the series' own sender is none: it is
-    the author's own "applied locally" or a changelog."""
-    raws = read_raw(archive, [r for s in series for r in s.replies if r.from_addr != s.sender])
+def judge_replies(series: list[Series]) -> None:
+    """Note the replies' "applied"/"queued" notes and requests for a new version in
+    their series (judged at parse time, see Message.applied). A note from the series'
+    own sender is none: it is the author's own "applied locally" or a changelog."""
     for s in series:
         for reply in s.replies:
-            if reply.from_addr == s.sender or (raw := raws.get(reply.blob)) is None:
+            if reply.from_addr == s.sender:
                 continue
-            text = commit_message(raw).section
-            if APPLIED_HINT.search(raw) and (note := find_applied(text)) is not None:
-                note_applied(s, reply, note)
-            elif not s.respin_asked and asks_for_new_version(text):
+            if reply.applied is not None:
+                note_applied(s, reply, reply.applied)
+            elif reply.asks_respin:
                 s.respin_asked = True
 
 

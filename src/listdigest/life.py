@@ -82,7 +82,7 @@ def series_life(idx: Index, asked: str, tree: Path | None = None) -> list[Series
             versions.append(s)
     versions.sort(key=lambda s: min(m.date for m in s.messages))
     link_postings(idx, versions, fetch_bodies(archive, [s.cover for s in versions if s.cover]))
-    judge_replies(archive, versions)
+    judge_replies(versions)
     if tree is not None:
         judge_tree(tree, versions)
     return versions

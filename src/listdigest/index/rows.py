@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from listdigest.mail.applied import AppliedNote
 from listdigest.mail.message import Message
 from listdigest.mail.scan import Scanned
 from listdigest.mail.subject import parse_subject
@@ -20,7 +21,8 @@ COLUMNS = (
     "message_id", "subject", "date_ok", "from_name", "from_addr", "author_name",
     "author_addr", "in_reply_to", "refs", "list_id", "kind", "files_changed",
     "insertions", "deletions", "trailers", "version", "counter", "total", "prefixes",
-    "thread", "series_key", "has_diff", "paths", "change_id", "base_commit",
+    "thread", "series_key", "has_diff", "paths", "change_id", "base_commit", "applied",
+    "asks_respin",
 )
 
 #: What ``search`` holds of a patch email's row (``row``: the row's prefix in SQL).
@@ -61,6 +63,9 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     paths TEXT,                     -- patch emails: JSON array of the files the diff touches
     change_id TEXT,                 -- b4's change-id: of a patch email ('' without)
     base_commit TEXT,               -- base-commit: of a patch email ('' without)
+    applied TEXT,                   -- replies: JSON [tree, branch, patches, commits, queued]
+                                    -- of an applied note (NULL without one)
+    asks_respin INTEGER,            -- replies: 1 when it asks for a new version
     PRIMARY KEY (epoch, pos)
 )""",
     "CREATE INDEX IF NOT EXISTS messages_commit ON messages (commit_id)",
@@ -128,7 +133,22 @@ def row_of(pos: int, item: Scanned) -> tuple:  # type: ignore[type-arg]
             m.from_addr, m.author_name, m.author_addr, m.in_reply_to,
             _json(m.references), m.list_id, m.kind, files, ins, dels, _json(m.trailers),
             tags.version, tags.counter, tags.total, _json(tags.prefixes), thread, series_key,
-            m.has_diff, _json(item.paths), m.change_id, m.base_commit)
+            m.has_diff, _json(item.paths), m.change_id, m.base_commit, _note_json(m.applied),
+            m.asks_respin)
+
+
+def _note_json(note: AppliedNote | None) -> str | None:
+    if note is None:
+        return None
+    return _to_json((note.tree, note.branch, note.patches, note.commits, note.queued))
+
+
+def _note_of(value: str | None) -> AppliedNote | None:
+    if value is None:
+        return None
+    tree, branch, patches, commits, queued = json.loads(value)
+    return AppliedNote(tree, branch, None if patches is None else tuple(patches),
+                       tuple(commits), queued)
 
 
 def _json(items: tuple) -> str:  # type: ignore[type-arg]
@@ -140,7 +160,7 @@ def scanned_of(row: tuple) -> Scanned:  # type: ignore[type-arg]
     (epoch, _pos, commit, ctime, blob, reason, date, message_id, subject, date_ok,
      from_name, from_addr, author_name, author_addr, in_reply_to, refs, list_id, kind,
      files, ins, dels, trailers, _version, _counter, _total, _prefixes, _thread,
-     _series_key, has_diff, _paths, change_id, base_commit) = row
+     _series_key, has_diff, _paths, change_id, base_commit, applied, asks_respin) = row
     entry = CommitEntry(commit, epoch, ctime, blob, reason if blob is None else "")
     if reason:
         return Scanned(entry, None, reason)
@@ -151,6 +171,7 @@ def scanned_of(row: tuple) -> Scanned:  # type: ignore[type-arg]
         in_reply_to=in_reply_to, references=tuple(json.loads(refs)), list_id=list_id,
         kind=kind, diffstat=None if files is None else (files, ins, dels),
         trailers=tuple(tuple(t) for t in json.loads(trailers)), has_diff=bool(has_diff),
-        change_id=change_id, base_commit=base_commit,
+        change_id=change_id, base_commit=base_commit, applied=_note_of(applied),
+        asks_respin=bool(asks_respin),
     )
     return Scanned(entry, msg, paths=tuple(json.loads(_paths)))

@@ -3,7 +3,8 @@
 The record is flat and small so that the index can store it as one row and give
 back an equal record: a digest made from the index is the digest made from git.
 The message body is not kept; :func:`commit_message` reads it again when a
-digest shows it.
+digest shows it. What a reply says about its series (applied, a new version asked
+for) is judged here, once, while its body is in hand, and kept in the record.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_tz
 
 from listdigest.mail.address import parse_address, real_sender
+from listdigest.mail.applied import APPLIED_HINT, AppliedNote, asks_for_new_version, find_applied
 from listdigest.mail.body import Body, parse_body
 from listdigest.mail.headers import decode_words, header_fields, split_message
 from listdigest.mail.subject import Subject, parse_subject
@@ -69,6 +71,11 @@ class Message:
     """b4's ``change-id:`` line of a patch email: the same for every version."""
     base_commit: str = ""
     """The ``base-commit:`` line of a patch email (git format-patch --base)."""
+    applied: AppliedNote | None = None
+    """A reply's "applied"/"queued" note (mail.applied), whoever wrote it: the series'
+    own sender's note is no note, which only the model can tell."""
+    asks_respin: bool = False
+    """A reply without an applied note that asks for a new version of the series."""
 
     def __reduce__(self) -> tuple[type[Message], tuple[object, ...]]:
         # Sent from worker to parent for every message of a range: the field values as
@@ -208,9 +215,20 @@ def parse_message(raw: bytes, *, commit: str = "", epoch: int = 0, blob: str = "
         diffstat=parsed.diffstat,
         trailers=parsed.trailers,
         has_diff=parsed.has_diff,
-        **(_tail_fields(raw, body_start) if kind in ("patch", "cover") else {}),
+        **(_tail_fields(raw, body_start) if kind in ("patch", "cover") else
+           _verdicts(raw, parsed) if kind == "reply" else {}),
     )
     return msg, parsed
+
+
+def _verdicts(raw: bytes, body: Body) -> dict[str, object]:
+    """``applied`` and ``asks_respin`` of a reply; the note is looked for only where
+    its cheap prefilter hits the raw bytes."""
+    text = body.section
+    note = find_applied(text) if APPLIED_HINT.search(raw) else None
+    if note is not None:
+        return {"applied": note}
+    return {"asks_respin": True} if asks_for_new_version(text) else {}
 
 
 def _tail_fields(raw: bytes, body_start: int) -> dict[str, str]:

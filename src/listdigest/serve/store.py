@@ -244,7 +244,7 @@ def find_series(idx: Index, message_id: str) -> SeriesView | None:
     replies = messages(idx, f"kind = 'reply' AND thread IN ({marks})", tuple(threads))
     attach_replies(found, replies)
     s = found[0]
-    judge_replies(idx.archive, [s])  # applied, queued, a new version asked for
+    judge_replies([s])  # applied, queued, a new version asked for
     # The versions the digest's history and `listdigest series` find (change-id, subject
     # and author, the cover letter's lore links): one rule, in index.history.
     link_postings(idx, [s], fetch_bodies(idx.archive, [s.cover] if s.cover else []))
@@ -348,7 +348,7 @@ def series_states(idx: Index, keys: list[str]) -> dict[str, str]:
     threads = sorted({t for s in found for m in s.messages
                       for t in (m.message_id, m.references[0] if m.references else "") if t})
     attach_replies(found, _rows_in(idx, "kind = 'reply'", "thread", threads))
-    judge_replies(idx.archive, found)
+    judge_replies(found)
     link_postings(idx, found)  # a later version makes a series superseded
     states: dict[str, str] = {}
     for s in found:
