@@ -126,5 +126,5 @@ def test_asks_for_new_version_reads_only_the_replys_own_lines() -> None:
     assert asks_for_new_version("--x\nPlease send a v2.\n--\nsig")
     assert asks_for_new_version("Grüße. Please resend with the fix.")
     assert not asks_for_new_version("Grüße.\n> Please resend with the fix.")
-    # A long s folds to s in the patterns (ſ), which str.lower does not see.
+    # A long s (U+017F) folds to s in the patterns, which str.lower does not see.
     assert asks_for_new_version("Please re\u017fend with the fix.")

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from listdigest.errors import ListdigestError
 from listdigest.mail.address import parse_address
-from listdigest.mail.body import Body, cover_text
+from listdigest.mail.body import cover_text
 from listdigest.mail.message import Message, commit_message, message_date
 from listdigest.mail.scan import Scanned, Window, scan_parallel
 from listdigest.model.series import (
@@ -107,7 +107,8 @@ class Digest:
     domains: list[Row]
     contributors: list[Row]
     entries: list[tuple[Series, Message]]
-    bodies: dict[str, Body]
+    bodies: dict[str, str]
+    """The commit message section of each message shown, by blob."""
     accounting: Accounting
     all_domains: list[Row] = field(default_factory=list)
     """The whole tables (JSON); ``domains`` and ``contributors`` keep the top rows."""
@@ -135,7 +136,7 @@ class Digest:
         b = self.bodies.get(msg.blob)
         if b is None:
             return None
-        return cover_text(b.section) if s.role(msg) == "cover" else b.section
+        return cover_text(b) if s.role(msg) == "cover" else b
 
     def link(self, msg: Message) -> str | None:
         """The web address of a message, public-inbox style (Message-ID escaped)."""
@@ -232,6 +233,8 @@ class Selection:
     last_date: float | None = None
     bounds: tuple[float, float] = (float("-inf"), float("inf"))
     """The --since/--until of a date range, in seconds."""
+    bodies: dict[str, str] = field(default_factory=dict)
+    """Sections a git scan kept (``shown``), by blob: not read from git again."""
 
     @property
     def end_label(self) -> str:
@@ -262,22 +265,28 @@ def range_bounds(archive: Archive, *, rev_from: str | None, rev_to: str | None,
 
 
 def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
-           rev_to: str | None, since: str | None, until: str | None) -> Selection:
+           rev_to: str | None, since: str | None, until: str | None,
+           shown: Callable[[Message], bool] | None = None) -> Selection:
     """The messages of a range by commits or by dates, read from an open, current index
     or (``idx`` None) from git: the same either way. A git scan tells SCAN_PROGRESS how
-    far it got."""
+    far it got, and keeps the sections of the messages ``shown`` accepts (the index
+    keeps no bodies)."""
     by_date, lo, hi = range_bounds(archive, rev_from=rev_from, rev_to=rev_to, since=since,
                                    until=until)
     keep = Window(lo, hi) if by_date else None
     if idx is None:
         entries = list(archive.commits(rev_from, rev_to))
         items = []
+        bodies: dict[str, str] = {}
         progress = SCAN_PROGRESS.get()
-        for item in scan_parallel(archive, entries, keep):
+        for item in scan_parallel(archive, entries, keep, shown=shown):
             items.append(item)
+            if item.section is not None and item.entry.blob:
+                bodies[item.entry.blob] = item.section
             if progress is not None and len(items) % 256 == 0:
                 progress(len(items), len(entries))
     else:
+        bodies = {}
         items = idx.scanned_between(lo, hi) if by_date else idx.scanned(rev_from, rev_to)
     messages, acc = collect(items, keep)
     dates = [m.date for m in messages]
@@ -293,7 +302,8 @@ def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
         end = (archive.resolve(rev_to)[1] if rev_to else
                items[-1].entry.commit if items else start)[:9]
         commits = None
-    return Selection(messages, acc, start, end, by_date, commits, first, last, (lo, hi))
+    return Selection(messages, acc, start, end, by_date, commits, first, last, (lo, hi),
+                     bodies)
 
 
 def apply_mailmap(archive: Archive, messages: list[Message],
@@ -358,11 +368,12 @@ def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
                  dates: tuple[float | None, float | None] = (None, None),
                  followups: Callable[[list[Series]], list[Message]] | None = None,
                  newest: int | None = None, wait_days: int = 7,
-                 tree: Path | None = None) -> Digest:
+                 tree: Path | None = None, bodies: dict[str, str] | None = None) -> Digest:
     """Group, count and fetch the bodies the digest shows (``tree``: a clone of the
     project whose commits name the patches they apply). ``followups`` gives the
     replies in the series' threads beyond the range (from the index); ``newest`` is the
-    date the waiting time of a series is counted to (default: the range's newest)."""
+    date the waiting time of a series is counted to (default: the range's newest);
+    ``bodies``: sections the scan kept, by blob (the others are read from git)."""
     patches = [m for m in messages if m.is_patch_email]
     domains, people = domain_table(patches), contributor_table(patches)
     series = group_series(patches)
@@ -379,7 +390,7 @@ def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
         start=start, end=end, by_date=by_date, top=top,
         patches=patches, series=series,
         domains=domains[:top], contributors=people[:top],
-        entries=entries, bodies=fetch_bodies(archive, [m for _, m in entries]),
+        entries=entries, bodies=fetch_bodies(archive, [m for _, m in entries], bodies),
         accounting=acc, all_domains=domains, all_contributors=people,
         commits=commits, dates=dates,
         list_id=next((m.list_id for m in messages if m.list_id), ""),
@@ -397,9 +408,16 @@ def waiting(series: list[Series], newest: int, days: int) -> list[Series]:
             and newest - min(m.date for m in s.messages) >= days * 86400]
 
 
-def fetch_bodies(archive: Archive, messages: list[Message]) -> dict[str, Body]:
-    """Read again, by blob id, the bodies of the messages a digest shows."""
-    return {blob: commit_message(raw) for blob, raw in read_raw(archive, messages).items()}
+def fetch_bodies(archive: Archive, messages: list[Message],
+                 kept: dict[str, str] | None = None) -> dict[str, str]:
+    """The commit message sections of the messages a digest shows, by blob id: those
+    ``kept`` by the scan, the others read again from git."""
+    kept = kept or {}
+    found = {m.blob: kept[m.blob] for m in messages if m.blob in kept}
+    missing = [m for m in messages if m.blob not in found]
+    for blob, raw in read_raw(archive, missing).items():
+        found[blob] = commit_message(raw).section
+    return found
 
 
 def read_raw(archive: Archive, messages: list[Message]) -> dict[str, bytes]:

@@ -32,6 +32,7 @@ from listdigest.digest import (
 from listdigest.errors import ListdigestError
 from listdigest.index import Index
 from listdigest.index.history import followups, link_postings, newest_date
+from listdigest.mail.scan import first_postings, patch_emails
 from listdigest.render.atom import render_atom
 from listdigest.render.email_message import Envelope, as_text, digest_email
 from listdigest.render.html import render_html
@@ -76,7 +77,7 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
     Message-IDs of earlier digests, counted and left out."""
     with scan_progress(archive, idx):
         sel = select(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since,
-                     until=until)
+                     until=until, shown=patch_emails if show_all else first_postings)
     leave_out(sel, published)
     if mailmap is not None:
         sel.messages = apply_mailmap(archive, sel.messages, Mailmap(mailmap))
@@ -90,7 +91,8 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
                      show_all=show_all, commits=sel.commits,
                      dates=(sel.first_date, sel.last_date), wait_days=wait_days,
                      followups=(lambda series: followups(use, series)) if use else None,
-                     newest=newest_date(use) if use else None, tree=tree)
+                     newest=newest_date(use) if use else None, tree=tree,
+                     bodies=sel.bodies)
     if use is not None:
         link_postings(use, d.series, d.bodies)
     return d

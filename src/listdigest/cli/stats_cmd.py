@@ -51,7 +51,7 @@ def stats(archive: str, by: str, mailmap: str | None, rev_from: str | None,
         if idx is not None and not mailmap:
             counted = indexed_statistics(arch, idx, **ranges, name=name, by=by, top=top)
         if counted is None:
-            sel = select(arch, idx, **ranges)
+            sel = select(arch, idx, shown=None, **ranges)
     if counted is not None:
         sel, s = counted
         check_inside(arch, sel)

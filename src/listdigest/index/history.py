@@ -26,7 +26,6 @@ from urllib.parse import unquote
 
 from listdigest.index.db import Index
 from listdigest.index.rows import SELECT, scanned_of
-from listdigest.mail.body import Body
 from listdigest.mail.message import Message
 from listdigest.mail.subject import Subject, parse_subject
 from listdigest.model.series import Posting, Series, thread_root
@@ -104,9 +103,10 @@ def lore_links(text: str) -> list[str]:
 
 
 def link_postings(idx: Index, series: list[Series],
-                  bodies: dict[str, Body] | None = None) -> None:
+                  bodies: dict[str, str] | None = None) -> None:
     """Set each series' earlier and later postings (oldest first) from the index;
-    ``bodies`` (by blob) gives the cover letters whose changelog links are read."""
+    ``bodies`` (commit message sections by blob) gives the cover letters whose changelog
+    links are read."""
     if not series:
         return
     leads = {s_id: s.cover or s.first_patch for s_id, s in enumerate(series)}
@@ -123,8 +123,8 @@ def link_postings(idx: Index, series: list[Series],
         by_change.setdefault(r.change_id, []).append(r)
     linked: dict[str, list[str]] = {}
     for s_id, s in enumerate(series):
-        if s.cover is not None and bodies and (b := bodies.get(s.cover.blob)):
-            linked[str(s_id)] = lore_links(b.section)
+        if s.cover is not None and bodies and (b := bodies.get(s.cover.blob)) is not None:
+            linked[str(s_id)] = lore_links(b)
     named = sorted({i for ids in linked.values() for i in ids})
     by_id = {r.message_id: r for r in _rows(idx, "message_id IN ({marks})", named)}
     for s_id, s in enumerate(series):

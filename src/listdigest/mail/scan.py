@@ -46,6 +46,9 @@ class Scanned:
     paths: tuple[str, ...] = ()
     """Files the message's diff touches (read by git's path; the index keeps them for
     search, a digest does not show them)."""
+    section: str | None = None
+    """The commit message section, kept by a scan asked to (``shown``) for the messages
+    a digest shows, so that it need not read them from git again."""
 
     def __reduce__(self) -> tuple[type[Scanned], tuple[object, ...]]:
         # Pickled from worker to parent for every message: a plain tuple of every field,
@@ -68,26 +71,43 @@ class Window:
         return self.lo <= ts <= self.hi
 
 
+def first_postings(msg: Message) -> bool:
+    """Cover letters and patches numbered 1 (or not numbered): what a digest shows of
+    each series (a series whose lowest patch is another number has it read again)."""
+    if msg.kind == "cover":
+        return True
+    counter = msg.tags.counter
+    return msg.kind == "patch" and (counter is None or counter <= 1)
+
+
+def patch_emails(msg: Message) -> bool:
+    """Every patch email: what ``digest --all`` shows."""
+    return msg.is_patch_email
+
+
 def scan(archive: Archive, entries: Iterable[CommitEntry],
-         keep: Callable[[int], bool] | None = None) -> Iterator[Scanned]:
+         keep: Callable[[int], bool] | None = None,
+         shown: Callable[[Message], bool] | None = None) -> Iterator[Scanned]:
     """Parse the message each commit adds, reading blobs of one epoch per git process.
-    A message whose date ``keep`` rejects is left out unparsed (see ``collect``)."""
+    A message whose date ``keep`` rejects is left out unparsed (see ``collect``); the
+    messages ``shown`` accepts keep their section."""
     batch: list[CommitEntry] = []
     for entry in entries:
         if batch and entry.epoch != batch[-1].epoch:
-            yield from _scan_epoch(archive, batch, keep)
+            yield from _scan_epoch(archive, batch, keep, shown)
             batch = []
         batch.append(entry)
     if batch:
-        yield from _scan_epoch(archive, batch, keep)
+        yield from _scan_epoch(archive, batch, keep, shown)
 
 
 def scan_parallel(archive: Archive, entries: Iterable[CommitEntry],
                   keep: Window | None = None, *,
+                  shown: Callable[[Message], bool] | None = None,
                   batch_size: int = BATCH_SIZE) -> Iterator[Scanned]:
     """What ``scan`` gives, in the same order, parsed by worker processes when the range
-    is longer than one batch."""
-    batches = (_Batch(archive, chunk, keep) for chunk in batched(entries, batch_size))
+    is longer than one batch (``shown``: a module-level function, sent to them)."""
+    batches = (_Batch(archive, chunk, keep, shown) for chunk in batched(entries, batch_size))
     for items in ordered_map(_scan_batch, batches):
         yield from items
 
@@ -97,10 +117,11 @@ class _Batch:
     archive: Archive
     entries: list[CommitEntry]
     keep: Window | None
+    shown: Callable[[Message], bool] | None
 
 
 def _scan_batch(batch: _Batch) -> list[Scanned]:
-    return list(scan(batch.archive, batch.entries, batch.keep))
+    return list(scan(batch.archive, batch.entries, batch.keep, batch.shown))
 
 
 def batched(entries: Iterable[CommitEntry], size: int) -> Iterator[list[CommitEntry]]:
@@ -176,8 +197,8 @@ def _worker_init(parent: int, setup: Callable[[], None] | None) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _scan_epoch(archive: Archive, batch: list[CommitEntry],
-                keep: Callable[[int], bool] | None) -> Iterator[Scanned]:
+def _scan_epoch(archive: Archive, batch: list[CommitEntry], keep: Callable[[int], bool] | None,
+                shown: Callable[[Message], bool] | None) -> Iterator[Scanned]:
     repo = next(e.path for e in archive.epochs if e.number == batch[0].epoch)
     blobs = read_blobs(repo, [e.blob for e in batch if e.blob])
     for entry in batch:
@@ -194,7 +215,8 @@ def _scan_epoch(archive: Archive, batch: list[CommitEntry],
             msg, body = parse_message(raw, commit=entry.commit, epoch=entry.epoch,
                                       blob=entry.blob, commit_time=entry.time)
             paths = body.paths if msg.is_patch_email else ()
+            section = body.section if shown is not None and shown(msg) else None
         except Exception as exc:  # a parser bug must cost one message, not the run
             yield Scanned(entry, None, f"unparseable message ({type(exc).__name__})")
             continue
-        yield Scanned(entry, msg, paths=paths)
+        yield Scanned(entry, msg, paths=paths, section=section)

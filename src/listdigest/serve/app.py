@@ -294,7 +294,7 @@ class Site:
         wants_json = self._wants_json(request)
         with reading(lst) as idx:
             try:
-                sel = select(idx.archive, idx, **ranges)
+                sel = select(idx.archive, idx, shown=None, **ranges)
             except ArchiveError as exc:
                 raise Problem(404, str(exc)) from None
             except ListdigestError as exc:
@@ -330,7 +330,7 @@ class Site:
 
         def body(m: Mail) -> str:
             b = bodies.get(m.blob)
-            return b.section if b else "(message body could not be read)"
+            return b if b is not None else "(message body could not be read)"
 
         def data() -> dict[str, Any]:
             return {
