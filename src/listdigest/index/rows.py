@@ -12,7 +12,6 @@ import json
 from listdigest.mail.applied import AppliedNote
 from listdigest.mail.message import Message
 from listdigest.mail.scan import Scanned
-from listdigest.mail.subject import parse_subject
 from listdigest.sources.archive import CommitEntry
 
 #: Columns of ``messages``, in the order of :func:`row_of`'s tuples.
@@ -122,7 +121,7 @@ def row_of(pos: int, item: Scanned) -> tuple:  # type: ignore[type-arg]
     head = (e.epoch, pos, e.commit, e.time, e.blob)
     if m is None:
         return (*head, item.reason, e.time, *(None,) * (len(COLUMNS) - 7))
-    tags = parse_subject(m.subject)
+    tags = m.tags
     thread = m.references[0] if m.references else m.in_reply_to or m.message_id
     series_key = None
     if m.is_patch_email:

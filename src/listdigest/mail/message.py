@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import operator
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_tz
 
 from listdigest.mail.address import parse_address, real_sender
@@ -76,6 +76,10 @@ class Message:
     own sender's note is no note, which only the model can tell."""
     asks_respin: bool = False
     """A reply without an applied note that asks for a new version of the series."""
+    subject_tags: Subject | None = field(default=None, compare=False, repr=False)
+    """The parsed subject, kept: grouping, rows and renderers read it of every patch
+    email, and a new parse each time cost more than the whole tail of a digest. Set by
+    the parser (and sent to the parent with the record), else on first use."""
 
     def __reduce__(self) -> tuple[type[Message], tuple[object, ...]]:
         # Sent from worker to parent for every message of a range: the field values as
@@ -85,7 +89,11 @@ class Message:
     @property
     def tags(self) -> Subject:
         """The subject's reply prefix and bracket tags."""
-        return parse_subject(self.subject)
+        tags = self.subject_tags
+        if tags is None:
+            tags = parse_subject(self.subject)
+            object.__setattr__(self, "subject_tags", tags)  # a cache, not a change
+        return tags
 
     @property
     def is_patch_email(self) -> bool:
@@ -212,6 +220,7 @@ def parse_message(raw: bytes, *, commit: str = "", epoch: int = 0, blob: str = "
         references=message_ids(fields.get("references", "")),
         list_id=_list_id(fields.get("list-id", "")),
         kind=kind,
+        subject_tags=subject,
         diffstat=parsed.diffstat,
         trailers=parsed.trailers,
         has_diff=parsed.has_diff,

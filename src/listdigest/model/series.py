@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from listdigest.mail.applied import AppliedNote
 from listdigest.mail.message import Message
-from listdigest.mail.subject import Subject, parse_subject
+from listdigest.mail.subject import Subject
 
 _UNTHREADED_WINDOW = 24 * 3600
 _VERSION_TAG_RE = re.compile(r"(?i)^(?:patch-?)?v\d+$")
@@ -200,7 +200,7 @@ def group_series(messages: Iterable[Message]) -> list[Series]:
     for pos, msg in enumerate(messages):
         if not msg.is_patch_email:
             continue
-        subject = parse_subject(msg.subject)
+        subject = msg.tags
         root = thread_root(msg)
         if subject.counter is None:
             s = Series(subject.version, None, msg.from_addr, pos)
