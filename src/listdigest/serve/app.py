@@ -405,7 +405,7 @@ class Site:
                 if counted is not None:
                     s = counted[1]
                 else:  # the index cannot answer alone (a snapshot): `stats`' own fallback
-                    sel = select(idx.archive, idx, **ranges)
+                    sel = select(idx.archive, idx, shown=None, **ranges)
                     s = build_statistics(sel.messages, list_name=lst.name or
                                          default_list_name(idx.archive, sel.messages),
                                          start=sel.start, end=sel.end, by=by, top=15)
