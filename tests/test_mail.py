@@ -231,6 +231,16 @@ def test_crlf_message() -> None:
     ("Wed, 4 Jun 207777777777777777777714 17:50:46 0", None),  # impossible year
     (", 11 Sep 2016 23:22:904070804030804 +0100", None),  # impossible seconds
     (", 11 Sep 2016 23:20407080403080105:04 +0100", None),  # impossible minutes
+    # the common form, read without parsedate_tz, and its neighbours that still go to it
+    ("Tue, 1 Dec 2026 21:31:34 +0100 (CET)", 1796157094),
+    ("Tue, 1 Dec 2026 21:31:34 +0100", 1796157094),
+    ("1 Dec 26 21:31 +0100", 1796157060),  # two-digit year, no seconds
+    ("Tue, 1 dec 2026 21:31:34 +0100", 1796157094),  # month in lower case
+    ("Tue, 2 Jul 2019 01:00:09 -0400", 1562043609),
+    ("Tue, 2 Jul 2019 05:00:09 -0000", 1562043609),  # -0000: UTC, zone unknown
+    ("Tue, 1 Dec 2026 21:31:34 +1500", None),  # no zone is 15 hours east
+    ("Tue, 31 Feb 2026 21:31:34 +0000", 1772573494),  # as timegm counts: 3 March
+    ("Tue, 1 Dec 1969 21:31:34 +0000", None),
 ])
 def test_parse_date(value: str, expected: int | None) -> None:
     assert parse_date(value) == expected

@@ -364,46 +364,43 @@ _NOT_ASKED_RE = re.compile(
 )
 
 
-#: Every request _RESPIN_RE finds holds one of these words (lower case): the lines
-#: without any are not looked at, nor built (most of a reply is quoted patch).
+def asks_for_new_version(body: str) -> bool:
+    """Whether the reply's own text asks the author for a new version of the series."""
+    return any(_asks(line) for line in _lines(body) if line)  # quoted lines are blank
+
+
+#: Words a request for a new version holds one of (_RESPIN_RE), and words an applied
+#: note holds one of (a verb of _OPENER_RE or _BOT_RE, or a listing's commit line).
 _RESPIN_WORDS = ("spin", "send", "post", "submit", "roll", "wait for", "look out for",
                  "new version")
-_RESPIN_WORD_RE = re.compile("|".join(_RESPIN_WORDS))
-#: The letters that ``(?i)`` matches to ``s`` and ``i`` and ``str.lower`` leaves alone:
-#: long s and dotless i.
-_FOLDED = ("\u017f", "\u0131")
+_APPLIED_WORDS = ("applied", "queued", "pushed", "merged", "pulled", "picked", "commit", "/c/")
+#: The letters ``(?i)`` matches to an ASCII letter that ``str.lower`` does not give:
+#: long s, dotless i, capital I with dot.
+_FOLDED = ("\u017f", "\u0131", "\u0130")
+#: A run of quoted lines, each with the newline before it: the pattern starts with a
+#: literal, so the regex engine jumps from line to line (memchr), and a quote of a whole
+#: patch is one match.
+_QUOTED_LINES_RE = re.compile(r"\n[ \t]*[>|][^\n]*(?:\n[ \t]*[>|][^\n]*)*")
 
 
-def asks_for_new_version(body: str) -> bool:
-    """Whether the reply's own text asks the author for a new version of the series.
+def judge_reply(body: str, hint: bool) -> tuple[AppliedNote | None, bool]:
+    """A reply's applied note, and whether (without one) it asks for a new version, from
+    its decoded body; ``hint``: APPLIED_HINT found the raw bytes.
 
-    Judged on every reply at parse time, so only the lines that hold one of
-    :data:`_RESPIN_WORDS` are read: the result is the one a check of every line of
-    :func:`_lines` gives, at a fraction of the cost. The words are found in a
-    lower-cased copy of the same offsets; text where lower-casing moves offsets
-    (U+0130) or the patterns' case folding goes beyond it (:data:`_FOLDED`) is read
-    whole."""
-    low = body.lower()
-    if not body.isascii() and (len(low) != len(body) or any(c in body for c in _FOLDED)):
-        return any(_asks(line) for line in _lines(body))
-    if not any(w in low for w in _RESPIN_WORDS):
-        return False
-    signature = -1
-    line_start = -1
-    for hit in _RESPIN_WORD_RE.finditer(low):
-        start = body.rfind("\n", 0, hit.start()) + 1
-        if start == line_start:
-            continue
-        line_start = start
-        if signature == -1:
-            signature = _signature_at(body)
-        if start >= signature:
-            return False
-        end = body.find("\n", start)
-        line = body[start:len(body) if end == -1 else end][:_MAX_LINE].rstrip()
-        if not line.lstrip().startswith((">", "|")) and _asks(line):
-            return True
-    return False
+    Run on every reply at parse time, so each check runs only when the reply's own
+    text (quoted lines and signature left out) holds one of the words it needs, in
+    lower case: most replies quote a patch and say a few lines. The results are those
+    of both checks run on every reply."""
+    own = _QUOTED_LINES_RE.sub("", "\n" + body[:_signature_at(body)])
+    if not own.isascii() and any(c in own for c in _FOLDED):
+        applied = respin = True  # lower-casing cannot stand for the patterns' folding
+    else:
+        low = own.lower()
+        applied = hint and any(w in low for w in _APPLIED_WORDS)
+        respin = any(w in low for w in _RESPIN_WORDS)
+    if applied and (note := find_applied(body)) is not None:
+        return note, False
+    return None, respin and asks_for_new_version(body)
 
 
 def _signature_at(body: str) -> int:
