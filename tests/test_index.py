@@ -118,6 +118,30 @@ def test_reply_verdicts_are_stored_in_the_rows(kv_db: Path) -> None:
     assert ask == (None, 1)
 
 
+def test_a_week_from_the_index_reads_from_git_only_the_bodies_it_shows(
+        kv_db: Path, kvmarm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import listdigest.digest
+    from listdigest.cli.digest_cmd import digest_range
+
+    read: list[str] = []
+
+    def counting(repo: Path, blobs: list[str]):  # type: ignore[no-untyped-def]
+        read.extend(blobs)
+        return read_blobs(repo, blobs)
+
+    monkeypatch.setattr(listdigest.digest, "read_blobs", counting)
+    archive = Archive.open(kvmarm)
+    with open_index(archive, kv_db) as idx:
+        d = digest_range(archive, idx, rev_from=None, rev_to=None, since="2021-03-02",
+                         until="2021-03-08", name=None, top=15, show_all=False)
+    shown = {m.blob for _, m in d.entries}
+    replies = sum(len(s.replies) for s in d.series)
+    assert (len(d.series), len(shown), replies) == (12, 16, 91)
+    assert sorted(read) == sorted(shown)  # each shown body once, none of the replies
+    # the replies' verdicts come from their rows: 4 series applied, as the digest says
+    assert Counter(s.state for s in d.series)["applied"] == 4
+
+
 def test_index_gives_the_items_git_gives(kv_db: Path, kvmarm: Path) -> None:
     archive = Archive.open(kvmarm)
     with open_index(archive, kv_db) as idx:
