@@ -23,7 +23,7 @@ _EPOCH_RE = re.compile(r"^(\d{1,9})\.git$")  # a longer number is no epoch of an
 _V1_PATH_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{38}$")
 _ZERO = "0" * 40
 _ZERO_B = _ZERO.encode()
-_CHUNK = 1 << 20  # bytes of git log read at a time
+_CHUNK = 1 << 20  # at most this many bytes of git log read at a time
 #: One commit of ``git log --raw`` output (``\0<commit> <time>``, then its files): the
 #: common one, that adds or changes one message and nothing else, in groups 1-3; any
 #: other in group 4, parsed line by line (``_record``).
@@ -215,31 +215,34 @@ class Archive:
              "--diff-merges=first-parent",  # a merge that adds m shows it
              "--no-renames", "--format=%x00%H %ct", *spec],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=GIT_ENV,
+            bufsize=0,  # unbuffered: a read gives what git has written so far
         )
         assert proc.stdout is not None
-        number, rest = epoch.number, b""
-        while True:
-            chunk = proc.stdout.read(_CHUNK)
-            buf = rest + chunk
-            # Whole records only: the last one may go on in the next chunk.
-            cut = buf.rfind(b"\x00") if chunk else len(buf)
-            if cut <= 0:
-                if not chunk:
-                    break
-                rest = buf
+        # Whole records only: the one a chunk ends in waits for the chunks that end it.
+        pending: list[bytes] = []
+        while chunk := proc.stdout.read(_CHUNK):
+            cut = chunk.rfind(b"\x00")
+            if cut < 0:
+                pending.append(chunk)
                 continue
-            rest = buf[cut:]
-            for m in _RECORD_RE.finditer(buf, 0, cut):
-                commit, ctime, blob, other = m.groups()
-                if other is None and blob != _ZERO_B:
-                    yield CommitEntry(commit.decode(), number, _clamp_time(ctime),
-                                      blob.decode())
-                else:
-                    yield from _record(m.group(0)[1:], number)
+            pending.append(chunk[:cut])
+            yield from _records(b"".join(pending), epoch.number)
+            pending = [chunk[cut:]]
+        yield from _records(b"".join(pending), epoch.number)
         err = proc.stderr.read() if proc.stderr else b""
         if proc.wait() != 0:
             msg = err.decode("utf-8", "replace").strip().splitlines()
             raise ArchiveError(f"git log failed in {epoch.path}: {msg[-1] if msg else 'error'}")
+
+
+def _records(text: bytes, epoch: int) -> Iterator[CommitEntry]:
+    """The entries of whole records of ``git log --raw`` output."""
+    for m in _RECORD_RE.finditer(text):
+        commit, ctime, blob, other = m.groups()
+        if other is None and blob != _ZERO_B:
+            yield CommitEntry(commit.decode(), epoch, _clamp_time(ctime), blob.decode())
+        else:
+            yield from _record(m.group(0)[1:], epoch)
 
 
 def _record(record: bytes, epoch: int) -> Iterator[CommitEntry]:
