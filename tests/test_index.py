@@ -6,6 +6,7 @@ with a broken Date); the whole shared kvmarm archive checks counts and equality.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -23,7 +24,9 @@ from listdigest.demo.build import append_messages, build_archive, rewrite_epoch
 from listdigest.digest import collect
 from listdigest.errors import IndexError_
 from listdigest.index import default_path, open_index, update_index
+from listdigest.index.rows import subject_of
 from listdigest.mail.scan import scan
+from listdigest.mail.subject import parse_subject
 from listdigest.sources.archive import Archive
 from listdigest.sources.blobs import read_blobs
 from listdigest.sources.dates import parse_when
@@ -97,6 +100,12 @@ def test_full_build_indexes_every_commit_with_its_kind(kv_db: Path, kvmarm: Path
     assert cover == ("[PATCH v3 00/32] KVM: arm64: A stage 2 for the host", "qperret@google.com",
                      3, 0, 32, key, 47, "20210302150002.3685113-1-qperret@google.com")
     assert first[1:6] == ("will@kernel.org", 3, 1, 32, key)  # in-body From: Will Deacon
+    # the whole parse of the subject is kept (stats group series without parsing again)
+    (parse,) = conn.execute("SELECT subject_parse FROM messages WHERE commit_id LIKE "
+                            "'dc625312%'").fetchone()
+    assert subject_of(cover[0], 3, 0, 32, parse) == parse_subject(cover[0])
+    assert json.loads(parse) == ["KVM: arm64: A stage 2 for the host", ["PATCH", "v3", "00/32"],
+                                 False, True, False]
 
 
 def test_reply_verdicts_are_stored_in_the_rows(kv_db: Path) -> None:

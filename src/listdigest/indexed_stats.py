@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from listdigest.digest import Accounting, Selection, Skip, range_bounds
 from listdigest.index.db import Index
-from listdigest.index.rows import COLUMNS, scanned_of
+from listdigest.index.rows import COLUMNS, scanned_of, subject_of
 from listdigest.mail.address import parse_address
 from listdigest.mail.message import Message
 from listdigest.model.series import REVIEW_TAGS, group_series
@@ -231,15 +231,18 @@ class _Queries:
             self.kept_args).fetchall()
 
     def _patch_emails(self, conn: sqlite3.Connection) -> list[Message]:
-        """The patch emails with the fields series grouping reads (the rest left empty)."""
+        """The patch emails with the fields series grouping reads (the rest left empty),
+        and their parsed subjects as the rows keep them."""
         loads = json.loads
         return [Message("", 0, "", 0, mid, subject, date, True, "", addr, "", "", irt,
                         () if refs == "[]" else tuple(loads(refs)), "", kind, None, (),
-                        bool(has_diff))
-                for mid, subject, date, addr, irt, refs, kind, has_diff in conn.execute(
+                        bool(has_diff), subject_tags=subject_of(subject, version, counter,
+                                                                total, parse))
+                for (mid, subject, date, addr, irt, refs, kind, has_diff, version, counter,
+                     total, parse) in conn.execute(
                     "SELECT message_id, subject, date, from_addr, in_reply_to, refs, kind, "
-                    f"has_diff FROM messages WHERE {self.kept} AND {_PATCH} "
-                    "ORDER BY epoch, pos", self.kept_args)]
+                    "has_diff, version, counter, total, subject_parse FROM messages WHERE "
+                    f"{self.kept} AND {_PATCH} ORDER BY epoch, pos", self.kept_args)]
 
     def reviewers(self) -> list[Row]:
         """Who gives review trailers in replies (``reviewer_table``); after ``periods``."""

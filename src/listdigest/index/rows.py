@@ -12,6 +12,7 @@ import json
 from listdigest.mail.applied import AppliedNote
 from listdigest.mail.message import Message
 from listdigest.mail.scan import Scanned
+from listdigest.mail.subject import Subject
 from listdigest.sources.archive import CommitEntry
 
 #: Columns of ``messages``, in the order of :func:`row_of`'s tuples.
@@ -21,7 +22,7 @@ COLUMNS = (
     "author_addr", "in_reply_to", "refs", "list_id", "kind", "files_changed",
     "insertions", "deletions", "trailers", "version", "counter", "total", "prefixes",
     "thread", "series_key", "has_diff", "paths", "change_id", "base_commit", "applied",
-    "asks_respin",
+    "asks_respin", "subject_parse",
 )
 
 #: What ``search`` holds of a patch email's row (``row``: the row's prefix in SQL).
@@ -65,6 +66,9 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     applied TEXT,                   -- replies: JSON [tree, branch, patches, commits, queued]
                                     -- of an applied note (NULL without one)
     asks_respin INTEGER,            -- replies: 1 when it asks for a new version
+    subject_parse TEXT,             -- JSON [text, tags, is_reply, is_patch, is_pull]: with
+                                    -- version, counter, total the parsed subject, so stats
+                                    -- group series without parsing subjects again
     PRIMARY KEY (epoch, pos)
 )""",
     "CREATE INDEX IF NOT EXISTS messages_commit ON messages (commit_id)",
@@ -133,7 +137,17 @@ def row_of(pos: int, item: Scanned) -> tuple:  # type: ignore[type-arg]
             _json(m.references), m.list_id, m.kind, files, ins, dels, _json(m.trailers),
             tags.version, tags.counter, tags.total, _json(tags.prefixes), thread, series_key,
             m.has_diff, _json(item.paths), m.change_id, m.base_commit, _note_json(m.applied),
-            m.asks_respin)
+            m.asks_respin, _to_json((tags.text, tags.tags, tags.is_reply, tags.is_patch,
+                                     tags.is_pull)))
+
+
+def subject_of(subject: str, version: int, counter: int | None, total: int | None,
+               parse: str) -> Subject:
+    """The parsed subject a row keeps (its ``subject`` … ``subject_parse`` columns):
+    what ``parse_subject`` gives, without its regular expressions."""
+    text, tags, is_reply, is_patch, is_pull = json.loads(parse)
+    return Subject(subject, text, tuple(tags), is_reply, is_patch, is_pull, version,
+                   counter, total)
 
 
 def _note_json(note: AppliedNote | None) -> str | None:
@@ -159,7 +173,8 @@ def scanned_of(row: tuple) -> Scanned:  # type: ignore[type-arg]
     (epoch, _pos, commit, ctime, blob, reason, date, message_id, subject, date_ok,
      from_name, from_addr, author_name, author_addr, in_reply_to, refs, list_id, kind,
      files, ins, dels, trailers, _version, _counter, _total, _prefixes, _thread,
-     _series_key, has_diff, _paths, change_id, base_commit, applied, asks_respin) = row
+     _series_key, has_diff, _paths, change_id, base_commit, applied, asks_respin,
+     _subject_parse) = row
     entry = CommitEntry(commit, epoch, ctime, blob, reason if blob is None else "")
     if reason:
         return Scanned(entry, None, reason)
