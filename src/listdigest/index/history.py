@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -37,6 +38,7 @@ _LORE_RE = re.compile(
 #: Tags that do not make another series: RFC and RESEND.
 _NEUTRAL_RE = re.compile(r"(?i)^(?:rfc|resend)$")
 _GENERIC_WORDS = 4
+_FINAL_SIGMA, _SIGMA = "\u03c2", "\u03c3"
 _LEADS = ("SELECT message_id, date, subject, version, from_addr, author_addr, thread,"
           " change_id, paths FROM messages WHERE kind IN ('cover', 'patch')"
           " AND (counter IS NULL OR counter <= 1)")
@@ -54,21 +56,35 @@ class _Lead:
     author_addr: str
     thread: str
     change_id: str
-    paths: frozenset[str]
+    paths_json: str
 
     @property
     def posting(self) -> Posting:
         return Posting(self.version, self.date, self.message_id, _is_rfc(self.subject))
 
+    @property
+    def paths(self) -> frozenset[str]:
+        """The files its diff touches: decoded only for a generic subject's check."""
+        return frozenset(json.loads(self.paths_json or "[]"))
+
 
 def _lead(row: tuple) -> _Lead:  # type: ignore[type-arg]
     message_id, date, subject, version, from_addr, author_addr, thread, change_id, paths = row
     return _Lead(message_id, date, parse_subject(subject), version, from_addr, author_addr,
-                 thread, change_id or "", frozenset(json.loads(paths or "[]")))
+                 thread, change_id or "", paths or "[]")
 
 
 def _key(text: str) -> str:
     return " ".join(text.lower().split())
+
+
+def _may_hold(subject: str, keys: set[str]) -> bool:
+    """Whether a raw subject line can have one of ``keys`` as its ``_key`` text: the
+    text is the line's tail, so its key is a substring of the line's (final sigma, the
+    one letter whose lower case depends on its neighbours, is folded). A cheap test
+    that spares parsing an author's leads of other years and subjects."""
+    flat = _key(subject).replace(_FINAL_SIGMA, _SIGMA)
+    return any(k.replace(_FINAL_SIGMA, _SIGMA) in flat for k in keys)
 
 
 def _trees(subject: Subject) -> frozenset[str]:
@@ -87,14 +103,16 @@ def _generic(text: str) -> bool:
     return not colon or not head or len(rest.split()) < _GENERIC_WORDS
 
 
-def _rows(idx: Index, where: str, values: list[str]) -> list[_Lead]:
-    found: list[_Lead] = []
+def _raw(idx: Index, where: str, values: list[str]) -> Iterator[tuple]:  # type: ignore[type-arg]
     for i in range(0, len(values), _CHUNK):
         chunk = values[i:i + _CHUNK]
         marks = ",".join("?" * len(chunk))
         query = f"{_LEADS} AND {where.format(marks=marks)}"
-        found += [_lead(r) for r in idx.db.execute(query, chunk * where.count("{marks}"))]
-    return found
+        yield from idx.db.execute(query, chunk * where.count("{marks}"))
+
+
+def _rows(idx: Index, where: str, values: list[str]) -> list[_Lead]:
+    return [_lead(r) for r in _raw(idx, where, values)]
 
 
 def lore_links(text: str) -> list[str]:
@@ -112,11 +130,24 @@ def link_postings(idx: Index, series: list[Series],
     leads = {s_id: s.cover or s.first_patch for s_id, s in enumerate(series)}
     own_ids = [m.message_id for m in leads.values() if m and m.message_id]
     own = {r.message_id: r for r in _rows(idx, "message_id IN ({marks})", own_ids)}
-    addrs = sorted({a for m in leads.values() if m for a in (m.from_addr, m.author_addr)})
+    # The subject keys asked for by each address: an author's leads of other subjects
+    # (years of them on a big list) are dropped before they are parsed.
+    wanted: dict[str, set[str]] = {}
+    for s_id, s in enumerate(series):
+        if (m := leads[s_id]) is not None:
+            for addr in (m.from_addr, m.author_addr):
+                wanted.setdefault(addr, set()).add(_key(s.title))
     by_author: dict[tuple[str, str], list[_Lead]] = {}
-    for r in _rows(idx, "(from_addr IN ({marks}) OR author_addr IN ({marks}))", addrs):
+    for row in _raw(idx, "(from_addr IN ({marks}) OR author_addr IN ({marks}))",
+                    sorted(wanted)):
+        keys = wanted.get(row[4], set()) | wanted.get(row[5], set())
+        if not _may_hold(row[2] or "", keys):
+            continue
+        r = _lead(row)
+        key = _key(r.subject.text)
         for addr in {r.from_addr, r.author_addr}:
-            by_author.setdefault((addr, _key(r.subject.text)), []).append(r)
+            if key in wanted.get(addr, ()):
+                by_author.setdefault((addr, key), []).append(r)
     change_ids = sorted({m.change_id for m in leads.values() if m and m.change_id})
     by_change: dict[str, list[_Lead]] = {}
     for r in _rows(idx, "change_id IN ({marks})", change_ids):
