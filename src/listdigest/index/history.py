@@ -40,7 +40,7 @@ _NEUTRAL_RE = re.compile(r"(?i)^(?:rfc|resend)$")
 _GENERIC_WORDS = 4
 _FINAL_SIGMA, _SIGMA = "\u03c2", "\u03c3"
 _LEADS = ("SELECT message_id, date, subject, version, from_addr, author_addr, thread,"
-          " change_id, paths FROM messages WHERE kind IN ('cover', 'patch')"
+          " change_id, paths, epoch, pos FROM messages WHERE kind IN ('cover', 'patch')"
           " AND (counter IS NULL OR counter <= 1)")
 
 
@@ -69,7 +69,7 @@ class _Lead:
 
 
 def _lead(row: tuple) -> _Lead:  # type: ignore[type-arg]
-    message_id, date, subject, version, from_addr, author_addr, thread, change_id, paths = row
+    message_id, date, subject, version, from_addr, author_addr, thread, change_id, paths = row[:9]
     return _Lead(message_id, date, parse_subject(subject), version, from_addr, author_addr,
                  thread, change_id or "", paths or "[]")
 
@@ -137,9 +137,14 @@ def link_postings(idx: Index, series: list[Series],
         if (m := leads[s_id]) is not None:
             for addr in (m.from_addr, m.author_addr):
                 wanted.setdefault(addr, set()).add(_key(s.title))
+    # One query per column, each searching its own index: asked with OR, SQLite walks
+    # every lead of the archive. Rows in the order of the sender index, as before.
+    addrs = sorted(wanted)
+    of_addrs = {(r[9], r[10]): r for where in ("from_addr IN ({marks})",
+                                               "author_addr IN ({marks})")
+                for r in _raw(idx, where, addrs)}
     by_author: dict[tuple[str, str], list[_Lead]] = {}
-    for row in _raw(idx, "(from_addr IN ({marks}) OR author_addr IN ({marks}))",
-                    sorted(wanted)):
+    for row in sorted(of_addrs.values(), key=lambda r: (r[4], r[1], r[9], r[10])):
         keys = wanted.get(row[4], set()) | wanted.get(row[5], set())
         if not _may_hold(row[2] or "", keys):
             continue
