@@ -7,8 +7,6 @@ import sqlite3
 from pathlib import Path
 
 from listdigest.index import open_index, update_index
-from listdigest.index.history import _key, _may_hold
-from listdigest.mail.subject import parse_subject
 from listdigest.sources.archive import Archive
 
 
@@ -39,20 +37,25 @@ def test_an_update_and_a_week_digest_read_no_statement_over_every_row(
         idx.db.set_trace_callback(None)
         assert (result.added, result.total) == (0, 21367)
         assert len(d.series) == 12
-        assert any("author_addr IN" in s for s in statements)  # the history was asked
+        assert any("lead_key = v.column2" in s for s in statements)  # the history was asked
         assert _full_scans(idx.db, statements) == []
 
 
-def test_a_subject_line_may_hold_the_key_of_its_text() -> None:
-    line = "[PATCH v3 00/32]  KVM: arm64:\tA stage 2 for the host"
-    key = _key(parse_subject(line).text)
-    assert key == "kvm: arm64: a stage 2 for the host"
-    assert _may_hold(line, {key})
-    assert _may_hold("[PATCH]KVM: arm64: A stage 2 for the host", {key})  # no space
-    assert not _may_hold(line, {"kvm: arm64: a stage 3 for the host"})
-    assert not _may_hold(line, set())
-    # capital sigma lower-cased after "Re:" is a final sigma, alone a plain one: folded,
-    # the line still holds its text's key
-    greek = "Re:\u03a3 x"
-    assert _key(greek) == "re:\u03c2 x" and _key(parse_subject(greek).text) == "\u03c3 x"
-    assert _may_hold(greek, {_key(parse_subject(greek).text)})
+def test_leads_keep_the_subject_key_their_earlier_postings_are_found_by(
+        kvmarm_db: Path) -> None:
+    conn = sqlite3.connect(kvmarm_db)
+    cover = conn.execute("SELECT subject, lead_key FROM messages WHERE message_id = "
+                         "'20210302150002.3685113-1-qperret@google.com'").fetchone()
+    assert cover == ("[PATCH v3 00/32] KVM: arm64: A stage 2 for the host",
+                     "kvm: arm64: a stage 2 for the host")
+    # the key and the sender pick its three postings of 2021-03 out of his 58 leads
+    postings = conn.execute(
+        "SELECT version, counter, total FROM messages WHERE from_addr = 'qperret@google.com'"
+        " AND lead_key = 'kvm: arm64: a stage 2 for the host' AND kind IN ('cover', 'patch')"
+        " ORDER BY date").fetchall()
+    assert postings == [(3, 0, 32), (4, 0, 34), (5, 0, 36)]
+    assert conn.execute("SELECT count(*) FROM messages WHERE from_addr = 'qperret@google.com'"
+                        " AND kind IN ('cover', 'patch') AND (counter IS NULL OR counter <= 1)"
+                        ).fetchone() == (58,)
+    assert conn.execute("SELECT count(*) FROM messages WHERE kind NOT IN ('cover', 'patch')"
+                        " AND lead_key IS NOT NULL").fetchone() == (0,)

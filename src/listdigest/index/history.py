@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from listdigest.index.db import Index
-from listdigest.index.rows import SELECT, scanned_of
+from listdigest.index.rows import SELECT, lead_key, scanned_of
 from listdigest.mail.message import Message
 from listdigest.mail.subject import Subject, parse_subject
 from listdigest.model.series import Posting, Series, thread_root
@@ -38,10 +38,10 @@ _LORE_RE = re.compile(
 #: Tags that do not make another series: RFC and RESEND.
 _NEUTRAL_RE = re.compile(r"(?i)^(?:rfc|resend)$")
 _GENERIC_WORDS = 4
-_FINAL_SIGMA, _SIGMA = "\u03c2", "\u03c3"
-_LEADS = ("SELECT message_id, date, subject, version, from_addr, author_addr, thread,"
-          " change_id, paths, epoch, pos FROM messages WHERE kind IN ('cover', 'patch')"
-          " AND (counter IS NULL OR counter <= 1)")
+_LEAD_COLUMNS = ("message_id", "date", "subject", "version", "from_addr", "author_addr",
+                 "thread", "change_id", "paths", "epoch", "pos")
+_IS_LEAD = "kind IN ('cover', 'patch') AND (counter IS NULL OR counter <= 1)"
+_LEADS = f"SELECT {', '.join(_LEAD_COLUMNS)} FROM messages WHERE {_IS_LEAD}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,18 +74,6 @@ def _lead(row: tuple) -> _Lead:  # type: ignore[type-arg]
                  thread, change_id or "", paths or "[]")
 
 
-def _key(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def _may_hold(subject: str, keys: set[str]) -> bool:
-    """Whether a raw subject line can have one of ``keys`` as its ``_key`` text: the
-    text is the line's tail, so its key is a substring of the line's (final sigma, the
-    one letter whose lower case depends on its neighbours, is folded). A cheap test
-    that spares parsing an author's leads of other years and subjects."""
-    flat = _key(subject).replace(_FINAL_SIGMA, _SIGMA)
-    return any(k.replace(_FINAL_SIGMA, _SIGMA) in flat for k in keys)
-
 
 def _trees(subject: Subject) -> frozenset[str]:
     """Tree and stable tags: ``net-next``, ``5.15`` (RFC and RESEND do not count)."""
@@ -103,16 +91,28 @@ def _generic(text: str) -> bool:
     return not colon or not head or len(rest.split()) < _GENERIC_WORDS
 
 
-def _raw(idx: Index, where: str, values: list[str]) -> Iterator[tuple]:  # type: ignore[type-arg]
+def _rows(idx: Index, where: str, values: list[str]) -> list[_Lead]:
+    found: list[_Lead] = []
     for i in range(0, len(values), _CHUNK):
         chunk = values[i:i + _CHUNK]
         marks = ",".join("?" * len(chunk))
         query = f"{_LEADS} AND {where.format(marks=marks)}"
-        yield from idx.db.execute(query, chunk * where.count("{marks}"))
+        found += [_lead(r) for r in idx.db.execute(query, chunk * where.count("{marks}"))]
+    return found
 
 
-def _rows(idx: Index, where: str, values: list[str]) -> list[_Lead]:
-    return [_lead(r) for r in _raw(idx, where, values)]
+def _by_pairs(idx: Index, column: str,
+              pairs: list[tuple[str, str]]) -> Iterator[tuple]:  # type: ignore[type-arg]
+    """The leads whose ``column`` (an address) and subject key are one of ``pairs``:
+    each pair one search of the (address, key) index, the pairs walked first."""
+    cols = ", ".join(f"m.{c}" for c in _LEAD_COLUMNS)
+    for i in range(0, len(pairs), _CHUNK // 2):
+        chunk = pairs[i:i + _CHUNK // 2]
+        values = ",".join(["(?, ?)"] * len(chunk))
+        yield from idx.db.execute(
+            f"SELECT {cols} FROM (VALUES {values}) AS v CROSS JOIN messages AS m"
+            f" ON m.{column} = v.column1 AND m.lead_key = v.column2 WHERE {_IS_LEAD}",
+            [x for pair in chunk for x in pair])
 
 
 def lore_links(text: str) -> list[str]:
@@ -130,26 +130,22 @@ def link_postings(idx: Index, series: list[Series],
     leads = {s_id: s.cover or s.first_patch for s_id, s in enumerate(series)}
     own_ids = [m.message_id for m in leads.values() if m and m.message_id]
     own = {r.message_id: r for r in _rows(idx, "message_id IN ({marks})", own_ids)}
-    # The subject keys asked for by each address: an author's leads of other subjects
-    # (years of them on a big list) are dropped before they are parsed.
+    # The subject keys asked for by each address.
     wanted: dict[str, set[str]] = {}
     for s_id, s in enumerate(series):
         if (m := leads[s_id]) is not None:
             for addr in (m.from_addr, m.author_addr):
-                wanted.setdefault(addr, set()).add(_key(s.title))
-    # One query per column, each searching its own index: asked with OR, SQLite walks
-    # every lead of the archive. Rows in the order of the sender index, as before.
-    addrs = sorted(wanted)
-    of_addrs = {(r[9], r[10]): r for where in ("from_addr IN ({marks})",
-                                               "author_addr IN ({marks})")
-                for r in _raw(idx, where, addrs)}
+                wanted.setdefault(addr, set()).add(lead_key(s.title))
+    # Asked by (address, subject key) pairs, by sender and by in-body author apart: each
+    # pair is one index search, so the cost follows the week's series, not the years of
+    # their authors' postings. Rows in the order of the sender index.
+    pairs = sorted({(a, k) for a, keys in wanted.items() for k in keys})
+    of_addrs = {(r[9], r[10]): r for column in ("from_addr", "author_addr")
+                for r in _by_pairs(idx, column, pairs)}
     by_author: dict[tuple[str, str], list[_Lead]] = {}
     for row in sorted(of_addrs.values(), key=lambda r: (r[4], r[1], r[9], r[10])):
-        keys = wanted.get(row[4], set()) | wanted.get(row[5], set())
-        if not _may_hold(row[2] or "", keys):
-            continue
         r = _lead(row)
-        key = _key(r.subject.text)
+        key = lead_key(r.subject.text)
         for addr in {r.from_addr, r.author_addr}:
             if key in wanted.get(addr, ()):
                 by_author.setdefault((addr, key), []).append(r)
@@ -172,7 +168,7 @@ def link_postings(idx: Index, series: list[Series],
         trees = _trees(lead.tags)
         generic = s.total is None and s.cover is None and _generic(lead.tags.text)
         for addr in {lead.from_addr, lead.author_addr}:
-            for r in by_author.get((addr, _key(s.title)), []):
+            for r in by_author.get((addr, lead_key(s.title)), []):
                 if _trees(r.subject) != trees:
                     continue
                 if lead.change_id and r.change_id and r.change_id != lead.change_id:

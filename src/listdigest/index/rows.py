@@ -22,7 +22,7 @@ COLUMNS = (
     "author_addr", "in_reply_to", "refs", "list_id", "kind", "files_changed",
     "insertions", "deletions", "trailers", "version", "counter", "total", "prefixes",
     "thread", "series_key", "has_diff", "paths", "change_id", "base_commit", "applied",
-    "asks_respin", "subject_parse",
+    "asks_respin", "subject_parse", "lead_key",
 )
 
 #: What ``search`` holds of a patch email's row (``row``: the row's prefix in SQL).
@@ -69,20 +69,23 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     subject_parse TEXT,             -- JSON [text, tags, is_reply, is_patch, is_pull]: with
                                     -- version, counter, total the parsed subject, so stats
                                     -- group series without parsing subjects again
+    lead_key TEXT,                  -- covers and patches: subject text without tags, lower
+                                    -- case, white space folded (how b4 matches postings)
     PRIMARY KEY (epoch, pos)
 )""",
     "CREATE INDEX IF NOT EXISTS messages_commit ON messages (commit_id)",
     "CREATE INDEX IF NOT EXISTS messages_date ON messages (date)",
     "CREATE INDEX IF NOT EXISTS messages_message_id ON messages (message_id)",
     "CREATE INDEX IF NOT EXISTS messages_thread ON messages (thread)",
-    # Earlier postings of a series are looked up by sender; the newest message by the
-    # newest commit time: without these two each digest from the index reads every row.
-    "CREATE INDEX IF NOT EXISTS messages_sender ON messages (from_addr, date)"
+    # Earlier postings of a series are looked up by sender (or in-body author) and subject
+    # key; the newest message by the newest commit time: without these each digest from
+    # the index reads every row, or every lead of its authors' years.
+    "CREATE INDEX IF NOT EXISTS messages_sender ON messages (from_addr, lead_key)"
     " WHERE kind IN ('cover', 'patch')",
     "CREATE INDEX IF NOT EXISTS messages_commit_time ON messages (commit_time)",
     # serve's pages: a series by its key, a person's patch emails
     "CREATE INDEX IF NOT EXISTS messages_series ON messages (series_key)",
-    "CREATE INDEX IF NOT EXISTS messages_author ON messages (author_addr)",
+    "CREATE INDEX IF NOT EXISTS messages_author ON messages (author_addr, lead_key)",
     "CREATE INDEX IF NOT EXISTS messages_change_id ON messages (change_id) WHERE change_id != ''",
     "CREATE INDEX IF NOT EXISTS messages_unread ON messages (epoch) WHERE blob IS NOT NULL"
     " AND reason != ''",
@@ -138,7 +141,14 @@ def row_of(pos: int, item: Scanned) -> tuple:  # type: ignore[type-arg]
             tags.version, tags.counter, tags.total, _json(tags.prefixes), thread, series_key,
             m.has_diff, _json(item.paths), m.change_id, m.base_commit, _note_json(m.applied),
             m.asks_respin, _to_json((tags.text, tags.tags, tags.is_reply, tags.is_patch,
-                                     tags.is_pull)))
+                                     tags.is_pull)),
+            lead_key(tags.text) if m.kind in ("cover", "patch") else None)
+
+
+def lead_key(text: str) -> str:
+    """A subject's text as postings of one series share it: case and white space
+    ignored."""
+    return " ".join(text.lower().split())
 
 
 def subject_of(subject: str, version: int, counter: int | None, total: int | None,
@@ -174,7 +184,7 @@ def scanned_of(row: tuple) -> Scanned:  # type: ignore[type-arg]
      from_name, from_addr, author_name, author_addr, in_reply_to, refs, list_id, kind,
      files, ins, dels, trailers, _version, _counter, _total, _prefixes, _thread,
      _series_key, has_diff, _paths, change_id, base_commit, applied, asks_respin,
-     _subject_parse) = row
+     _subject_parse, _lead_key) = row
     entry = CommitEntry(commit, epoch, ctime, blob, reason if blob is None else "")
     if reason:
         return Scanned(entry, None, reason)
