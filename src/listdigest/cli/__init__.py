@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import signal
 import sys
@@ -71,6 +72,13 @@ def exit_on_signal(signum: int, frame: object) -> None:
 
 def main() -> None:
     """Entry point of the ``listdigest`` command."""
+    # A run builds hundreds of thousands of records that live until it ends, and frees
+    # its short-lived objects by reference counting: the cycle collector's default
+    # first threshold (700 allocations) makes it walk the live records again and
+    # again. Collecting after 200,000 (mypy's choice) cut `stats` at 200,000 messages
+    # by 10-20% of CPU (its peak memory the same) and a whole-archive digest by about
+    # 5%; forked workers inherit the setting.
+    gc.set_threshold(200_000, 30, 30)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, exit_on_signal)
     try:
