@@ -22,14 +22,6 @@ from listdigest.errors import ArchiveError
 _EPOCH_RE = re.compile(r"^(\d{1,9})\.git$")  # a longer number is no epoch of any list
 _V1_PATH_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{38}$")
 _ZERO = "0" * 40
-_ZERO_B = _ZERO.encode()
-_CHUNK = 1 << 20  # at most this many bytes of git log read at a time
-#: One commit of ``git log --raw`` output (``\0<commit> <time>``, then its files): the
-#: common one, that adds or changes one message and nothing else, in groups 1-3; any
-#: other in group 4, parsed line by line (``_record``).
-_RECORD_RE = re.compile(
-    rb"\x00([0-9a-f]+) (\d+)\n\n:[0-7]{6} [0-7]{6} [0-9a-f]+ ([0-9a-f]+) [AM]\t"
-    rb"(?:m|[0-9a-f]{2}/[0-9a-f]{38})\n(?=\x00|\Z)|\x00([^\x00]*)")
 _FILE_MODES = ("100644", "100755")
 _MAX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z
 
@@ -207,70 +199,46 @@ class Archive:
         return None
 
     def _log(self, epoch: Epoch, *spec: str) -> Iterator[CommitEntry]:
-        """Stream ``git log --raw`` and pick the blob each commit adds: read in large
-        chunks, one regular expression match per commit (a Python loop per line cost
-        more than git's own work)."""
+        """Stream ``git log --raw`` and pick the blob each commit adds."""
         proc = subprocess.Popen(
             ["git", "--git-dir", str(epoch.path), "log", "--reverse", "--raw", "--no-abbrev",
              "--diff-merges=first-parent",  # a merge that adds m shows it
              "--no-renames", "--format=%x00%H %ct", *spec],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=GIT_ENV,
-            bufsize=0,  # unbuffered: a read gives what git has written so far
         )
         assert proc.stdout is not None
-        # Whole records only: the one a chunk ends in waits for the chunks that end it.
-        pending: list[bytes] = []
-        while chunk := proc.stdout.read(_CHUNK):
-            cut = chunk.rfind(b"\x00")
-            if cut < 0:
-                pending.append(chunk)
-                continue
-            pending.append(chunk[:cut])
-            yield from _records(b"".join(pending), epoch.number)
-            pending = [chunk[cut:]]
-        yield from _records(b"".join(pending), epoch.number)
+        commit = ""
+        ctime = 0
+        blobs: list[str] = []
+        note = "adds no message"
+        seen = False
+        for line in proc.stdout:
+            if line.startswith(b"\x00"):
+                if seen:
+                    yield from _entries(commit, epoch.number, ctime, blobs, note)
+                head = line[1:].split()
+                commit, ctime = head[0].decode(), _clamp_time(head[1])
+                blobs, note, seen = [], "adds no message", True
+            elif line.startswith(b":"):
+                meta, _, path = line.rstrip(b"\n").partition(b"\t")
+                fields = meta.split()
+                status, new = fields[4].decode(), fields[3].decode()
+                name = path.decode("utf-8", "replace")
+                if name == "m" or _V1_PATH_RE.match(name):
+                    # T: a type change that makes m a file (it was a symlink, say)
+                    is_file = status == "T" and fields[1].decode() in _FILE_MODES
+                    if (status in ("A", "M") or is_file) and new != _ZERO:
+                        blobs.append(new)
+                    elif status == "D" and note == "adds no message":
+                        note = "removes a message"
+                elif name == "d" and status in ("A", "M"):
+                    note = "removal record"  # public-inbox v2's record of a removed message
+        if seen:
+            yield from _entries(commit, epoch.number, ctime, blobs, note)
         err = proc.stderr.read() if proc.stderr else b""
         if proc.wait() != 0:
             msg = err.decode("utf-8", "replace").strip().splitlines()
             raise ArchiveError(f"git log failed in {epoch.path}: {msg[-1] if msg else 'error'}")
-
-
-def _records(text: bytes, epoch: int) -> Iterator[CommitEntry]:
-    """The entries of whole records of ``git log --raw`` output."""
-    for m in _RECORD_RE.finditer(text):
-        commit, ctime, blob, other = m.groups()
-        if other is None and blob != _ZERO_B:
-            yield CommitEntry(commit.decode(), epoch, _clamp_time(ctime), blob.decode())
-        else:
-            yield from _record(m.group(0)[1:], epoch)
-
-
-def _record(record: bytes, epoch: int) -> Iterator[CommitEntry]:
-    """The entries of one commit's record of ``git log --raw`` (its header line, then a
-    line per file it changes) that is not the common one: none or several files, a
-    removal, a type change."""
-    lines = record.split(b"\n")
-    head = lines[0].split()
-    commit, ctime = head[0].decode(), _clamp_time(head[1])
-    blobs: list[str] = []
-    note = "adds no message"
-    for line in lines[1:]:
-        if not line.startswith(b":"):
-            continue
-        meta, _, path = line.partition(b"\t")
-        fields = meta.split()
-        status, new = fields[4].decode(), fields[3].decode()
-        name = path.decode("utf-8", "replace")
-        if name == "m" or _V1_PATH_RE.match(name):
-            # T: a type change that makes m a file (it was a symlink, say)
-            is_file = status == "T" and fields[1].decode() in _FILE_MODES
-            if (status in ("A", "M") or is_file) and new != _ZERO:
-                blobs.append(new)
-            elif status == "D" and note == "adds no message":
-                note = "removes a message"
-        elif name == "d" and status in ("A", "M"):
-            note = "removal record"  # public-inbox v2's record of a removed message
-    yield from _entries(commit, epoch, ctime, blobs, note)
 
 
 def _entries(commit: str, epoch: int, ctime: int, blobs: list[str],
