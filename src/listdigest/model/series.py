@@ -213,7 +213,9 @@ def group_series(messages: Iterable[Message]) -> list[Series]:
                     covers[msg.message_id] = s
             continue
         numbers.setdefault((root, subject.version), set()).add(subject.counter)
-        if subject.is_replacement and (of := owner.get(msg.in_reply_to)) and of.has(msg, subject):
+        # The tags' regular expressions last: only a number already taken can be replaced.
+        if ((of := owner.get(msg.in_reply_to)) and of.has(msg, subject)
+                and subject.is_replacement):
             of.replacements.setdefault(subject.counter or 1, []).append(msg)
             threads[id(of)].add(root)
             if msg.message_id:
