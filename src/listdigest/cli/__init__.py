@@ -35,9 +35,39 @@ COMMANDS = {
 }
 
 
+#: What ``listdigest --help`` says of each command: the first paragraph of its
+#: docstring (a test keeps them equal), so that the list costs no import of the
+#: commands, and thus none of serve's web stack or update's mail machinery.
+SUMMARIES = {
+    "demo": "Build a small demo archive from emails shipped with listdigest and digest it.",
+    "digest": "Print the digest of ARCHIVE (a public-inbox inbox, epoch or v1 repository).",
+    "index": "Index ARCHIVE in SQLite, or bring its index up to date (only new commits are "
+             "read; a rewritten epoch is noticed and re-read).",
+    "mirror": "Clone the public-inbox archive at URL into DIR, or update the mirror in DIR.",
+    "serve": "Serve the indexed lists (ARCHIVEs, or those of the config) as web pages: "
+             "weekly digests, series, people, statistics and search. Read-only; new "
+             "messages indexed by `update` or `index` show without a restart.",
+    "series": "Print every version of the series MSGID belongs to (a Message-ID of any of "
+              "its messages or replies, or a lore URL), oldest first, from ARCHIVE's index.",
+    "stats": "Messages, patches, series, replies, reviews and people of ARCHIVE per period, "
+             "with the top domains, contributors and reviewers. Fast over years with an "
+             "index (`listdigest index ARCHIVE`).",
+    "update": "Write a digest of everything new on each followed list since the last update.",
+}
+
+
 class Group(click.Group):
     """The command group: loads commands lazily and turns known errors into one line
     instead of a traceback."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help``, shortened as click shortens a command's help,
+        from SUMMARIES instead of the imported commands."""
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        rows = [(name, click.Command(name, help=SUMMARIES[name]).get_short_help_str(limit))
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)

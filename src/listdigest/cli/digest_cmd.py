@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,7 @@ from listdigest.cli.options import (
     envelope,
     mail_options,
     range_options,
+    renderer,
 )
 from listdigest.cli.say import detail, note
 from listdigest.digest import (
@@ -33,15 +35,21 @@ from listdigest.errors import ListdigestError
 from listdigest.index import Index
 from listdigest.index.history import followups, link_postings, newest_date
 from listdigest.mail.scan import first_postings, patch_emails
-from listdigest.render.atom import render_atom
-from listdigest.render.email_message import Envelope, as_text, digest_email
-from listdigest.render.html import render_html
-from listdigest.render.json import iter_json, render_json
-from listdigest.render.markdown import render_markdown
-from listdigest.render.text import render_text
 from listdigest.sources.archive import Archive
 from listdigest.sources.files import write_atomic
 from listdigest.sources.mailmap import Mailmap
+
+if TYPE_CHECKING:
+    from listdigest.render.email_message import Envelope
+
+#: The renderer of each --format, imported only when asked for (see options.renderer).
+RENDERERS = {
+    "text": "listdigest.render.text:render_text",
+    "json": "listdigest.render.json:render_json",
+    "markdown": "listdigest.render.markdown:render_markdown",
+    "html": "listdigest.render.html:render_html",
+    "atom": "listdigest.render.atom:render_atom",
+}
 
 
 def make_digest(archive: Archive, *, rev_from: str | None, rev_to: str | None,
@@ -101,10 +109,11 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
 def render(d: Digest, fmt: str, mail: Envelope | None = None) -> str:
     """The digest in one of the formats of --format (``mail`` addresses an email)."""
     if fmt == "email":
+        from listdigest.render.email_message import Envelope, as_text, digest_email
+
         return as_text(digest_email(d, mail or Envelope()))
-    renderers = {"text": render_text, "json": render_json, "markdown": render_markdown,
-                 "html": render_html, "atom": render_atom}
-    return renderers[fmt](d)
+    text: str = renderer(RENDERERS[fmt])(d)
+    return text
 
 
 #: Reasons of commits that add no message by design, not because one was unreadable.
@@ -211,8 +220,8 @@ def digest(archive: str, mailmap: Path | None, tree: Path | None, rev_from: str 
                     history=history, wait_days=wait_days, mailmap=mailmap, tree=tree)
     d.link_base = link_base
     if fmt == "json":  # streamed: a whole archive's JSON is never held in memory
-        write_output(iter_json(d), output)
+        write_output(renderer("listdigest.render.json:iter_json")(d), output)
     else:
-        write_output(render(d, fmt, envelope(mail_from, mail_to, in_reply_to, mail_html)),
-                     output)
+        mail = envelope(mail_from, mail_to, in_reply_to, mail_html) if fmt == "email" else None
+        write_output(render(d, fmt, mail), output)
 

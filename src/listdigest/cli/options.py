@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import click
 
 from listdigest.errors import ListdigestError
-from listdigest.render.email_message import DEFAULT_FROM, DEFAULT_TO, Envelope
 from listdigest.sources.archive import parse_range
+
+if TYPE_CHECKING:  # the email machinery is loaded only for --format email
+    from listdigest.render.email_message import Envelope
 
 F = TypeVar("F", bound=Callable[..., object])
 
 #: Every output format of digest and stats (and of update's ``formats``).
 FORMATS = ("text", "json", "markdown", "html", "email", "atom")
+
+
+def renderer(target: str) -> Callable[..., Any]:
+    """The function ``module:name`` of a renderer, imported when a command uses it: a
+    text digest does not load jinja2, ElementTree or the email machinery, whose imports
+    cost more than reading a week from the index (each command keeps a table of its
+    formats' targets)."""
+    module, _, name = target.partition(":")
+    return cast(Callable[..., Any], getattr(importlib.import_module(module), name))
 
 #: The epilog of every command that takes a range: the forms of a range and of a date.
 RANGE_HELP = """\b
@@ -90,6 +102,8 @@ def mail_options(command: F) -> F:
 def envelope(mail_from: str | None, mail_to: tuple[str, ...], in_reply_to: tuple[str, ...],
              mail_html: bool) -> Envelope:
     """The envelope of ``--format email`` from the mail options."""
+    from listdigest.render.email_message import DEFAULT_FROM, DEFAULT_TO, Envelope
+
     return Envelope(sender=mail_from or DEFAULT_FROM, to=mail_to or (DEFAULT_TO,),
                     references=in_reply_to, html=mail_html)
 

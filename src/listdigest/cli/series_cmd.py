@@ -8,15 +8,18 @@ import click
 
 from listdigest.cli.digest_cmd import check_link_base, write_output
 from listdigest.cli.index_cmd import current_index
-from listdigest.cli.options import FORMATS, envelope, mail_options
+from listdigest.cli.options import FORMATS, envelope, mail_options, renderer
 from listdigest.life import series_life
-from listdigest.render.atom import render_life_atom
-from listdigest.render.email_message import as_text, life_email
-from listdigest.render.html import render_life_html
-from listdigest.render.json import render_life_json
-from listdigest.render.markdown import render_life_markdown
-from listdigest.render.text import render_life_text
 from listdigest.sources.archive import Archive
+
+#: The renderer of each --format, imported only when asked for (see options.renderer).
+RENDERERS = {
+    "text": "listdigest.render.text:render_life_text",
+    "json": "listdigest.render.json:render_life_json",
+    "markdown": "listdigest.render.markdown:render_life_markdown",
+    "html": "listdigest.render.html:render_life_html",
+    "atom": "listdigest.render.atom:render_life_atom",
+}
 
 EXAMPLES = """\b
 Examples:
@@ -49,11 +52,10 @@ def series(archive: str, msgid: str, fmt: str, output: str | None, db: str | Non
         assert idx is not None  # create=True always gives one
         versions = series_life(idx, msgid, tree)
     if fmt == "email":
+        from listdigest.render.email_message import as_text, life_email
+
         mail = envelope(mail_from, mail_to, in_reply_to, mail_html)
         text = as_text(life_email(versions, link_base, mail))
     else:
-        renderers = {"text": render_life_text, "json": render_life_json,
-                     "markdown": render_life_markdown, "html": render_life_html,
-                     "atom": render_life_atom}
-        text = renderers[fmt](versions, link_base)
+        text = renderer(RENDERERS[fmt])(versions, link_base)
     write_output(text, output)

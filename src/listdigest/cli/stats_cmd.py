@@ -8,18 +8,21 @@ import click
 
 from listdigest.cli.digest_cmd import report, write_output
 from listdigest.cli.index_cmd import current_index, scan_progress
-from listdigest.cli.options import RANGE_HELP, envelope, mail_options, range_options
+from listdigest.cli.options import RANGE_HELP, envelope, mail_options, range_options, renderer
 from listdigest.digest import apply_mailmap, check_inside, default_list_name, select
 from listdigest.indexed_stats import indexed_statistics
-from listdigest.render.atom import render_stats_atom
-from listdigest.render.email_message import as_text, stats_email
-from listdigest.render.html import render_stats_html
-from listdigest.render.json import render_stats_json
-from listdigest.render.markdown import render_stats_markdown
-from listdigest.render.text import render_stats_text
 from listdigest.sources.archive import Archive
 from listdigest.sources.mailmap import Mailmap
 from listdigest.stats.history import PERIODS, Statistics, build_statistics
+
+#: The renderer of each --format, imported only when asked for (see options.renderer).
+RENDERERS = {
+    "text": "listdigest.render.text:render_stats_text",
+    "json": "listdigest.render.json:render_stats_json",
+    "markdown": "listdigest.render.markdown:render_stats_markdown",
+    "html": "listdigest.render.html:render_stats_html",
+    "atom": "listdigest.render.atom:render_stats_atom",
+}
 
 EXAMPLES = """\b
 Examples:
@@ -72,11 +75,10 @@ def _write(s: Statistics, fmt: str, output: str | None, mail_from: str | None,
            mail_to: tuple[str, ...], in_reply_to: tuple[str, ...], mail_html: bool) -> None:
     """Render the statistics in ``fmt`` to ``output``."""
     if fmt == "email":
+        from listdigest.render.email_message import as_text, stats_email
+
         text = as_text(stats_email(s, envelope(mail_from, mail_to, in_reply_to, mail_html)))
     else:
-        renderers = {"text": render_stats_text, "json": render_stats_json,
-                     "markdown": render_stats_markdown, "html": render_stats_html,
-                     "atom": render_stats_atom}
-        text = renderers[fmt](s)
+        text = renderer(RENDERERS[fmt])(s)
     write_output(text, output)
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
-
-import jinja2
 
 from listdigest.digest import Digest, message_link
 from listdigest.mail.address import parse_address
@@ -13,15 +10,6 @@ from listdigest.mail.message import Message
 from listdigest.model.series import Applied, Posting, Series, reviewers
 from listdigest.stats.contributors import format_address
 from listdigest.stats.history import Statistics
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("listdigest.render", "templates"),
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        autoescape=False, undefined=jinja2.StrictUndefined,
-    )
 
 
 def author(msg: Message) -> str:
@@ -127,14 +115,42 @@ def missing(s: Series) -> str:
 
 
 def render_text(d: Digest) -> str:
-    """Render a digest as text."""
-    def body(s: Series, msg: Message) -> str:
-        text = d.body_text(s, msg)
-        return "(message body could not be read)" if text is None else text
+    """Render a digest as text. Written out in Python rather than as a template: a
+    week's digest spent more time loading and compiling jinja2's template than in
+    all of its lines, and the text digest is what ``update`` and cron jobs ask for."""
+    out = [f"From {d.start} to {d.end}"
+           + (f" ({d.commits[0][:9]}..{d.commits[1][:9]})" if d.commits else ""),
+           f"{d.list_name} mailing list update from {d.start} to {d.end}", "",
+           f"Top {d.top} contributor Email domains (Based on Email Body)", ""]
+    out += [f"{row.count:7d} {row.label}" for row in d.domains]
+    out += ["", f"Top {d.top} contributors (Based on Email Body)", ""]
+    out += [f"{row.count:7d}  {row.label}" for row in d.contributors]
+    out += ["", "===== Patch list in this time period =====", ""]
+    for s in d.series:
+        out.append(f"{s.title} ({series_summary(s)})")
+        out += [f"  {m.subject} - {author(m)}" for m in s.messages]
+        if s.missing:
+            out.append(f"  missing: {missing(s)}")
+        if who := reviewer_line(s):
+            out.append(f"  {who}")
+        if d.link_base:
+            out.append(f"  link: {d.link(s.messages[0])}")
+        out.append("")
+    if d.waiting:
+        out += ["===== Waiting for review =====", ""]
+        out += [f"{s.title} - {author(s.messages[0])}, sent {day(s.messages[0].date)}"
+                for s in d.waiting]
+        out.append("")
+    out += ["", "===== Patch Commit Messages ====", ""]
+    for s, m in d.entries:
+        text = d.body_text(s, m)
+        out += [f"New:  {m.tags.text}", m.subject, f"Author: {author(m)}", "",
+                "(message body could not be read)" if text is None else text, "", RULE, ""]
+    return "\n".join(out) + "\n"
 
-    template = _environment().get_template("digest.txt.j2")
-    return template.render(d=d, author=author, series_summary=series_summary, missing=missing,
-                           body=body, reviewers=reviewer_line, day=day)
+
+#: The line after each commit message of the text digest.
+RULE = "-" * 70
 
 
 def render_life_text(versions: list[Series], link_base: str | None) -> str:
@@ -158,6 +174,25 @@ def render_life_text(versions: list[Series], link_base: str | None) -> str:
     return "\n".join(lines)
 
 
+#: The widths of the columns of the text statistics after the period's.
+_WIDTHS = (9, 9, 7, 8, 8, 13, 10)
+
+
 def render_stats_text(s: Statistics) -> str:
     """Render statistics as text: a table of periods, then the three top tables."""
-    return _environment().get_template("stats.txt.j2").render(s=s)
+    heads = ("messages", "patches", "series", "replies", "reviews", "contributors",
+             "newcomers")
+    out = [f"{s.list_name} mailing list statistics from {s.start} to {s.end}, by {s.by}", "",
+           f"{'period':<9}" + "".join(f" {h:>{w}}" for h, w in zip(heads, _WIDTHS, strict=True))]
+    for p in [*s.periods, s.total]:
+        values = (p.messages, p.patch_emails, p.series, p.replies, p.reviews,
+                  len(p.contributors), p.newcomers)
+        out.append(f"{p.label:<9}" + "".join(f" {v:{w}d}"
+                                              for v, w in zip(values, _WIDTHS, strict=True)))
+    for title, rows, sep in (("contributor Email domains (Based on Email Body)", s.domains, " "),
+                             ("contributors (Based on Email Body)", s.contributors, "  "),
+                             ("reviewers (Acked-by, Reviewed-by, Tested-by given in replies)",
+                              s.reviewers, "  ")):
+        out += ["", f"Top {s.top} {title}", ""]
+        out += [f"{row.count:7d}{sep}{row.label}" for row in rows]
+    return "\n".join(out) + "\n"

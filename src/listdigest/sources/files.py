@@ -14,7 +14,6 @@ import contextlib
 import errno
 import os
 import re
-import secrets
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -65,7 +64,7 @@ def _link(fd: int, path: Path) -> str:
     folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
         for _ in range(100):
-            name = f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}"
+            name = f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}"
             try:  # a dir fd makes it linkat(…, AT_SYMLINK_FOLLOW): /proc's link is followed
                 os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=folder, follow_symlinks=True)
                 return str(path.parent / name)
