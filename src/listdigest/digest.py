@@ -8,6 +8,7 @@ digest is the same either way.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -375,22 +376,26 @@ def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
     date the waiting time of a series is counted to (default: the range's newest);
     ``bodies``: sections the scan kept, by blob (the others are read from git)."""
     patches = [m for m in messages if m.is_patch_email]
-    domains, people = domain_table(patches), contributor_table(patches)
     series = group_series(patches)
-    attach_replies(series, messages + (followups(series) if followups else []))
-    judge_replies(series)
-    if tree is not None:
-        judge_tree(tree, series)
     entries: list[tuple[Series, Message]] = []
     for s in series:
         shown = s.messages if show_all else [m for m in (s.cover, s.first_patch) if m]
         entries.extend((s, m) for m in shown)
+    # What is shown is known once the series are: git reads those bodies (a third of a
+    # week's digest from the index, mostly git resolving deltas) while the replies are
+    # read from the index and the tables counted.
+    shown_bodies = fetch_bodies_behind(archive, [m for _, m in entries], bodies)
+    domains, people = domain_table(patches), contributor_table(patches)
+    attach_replies(series, messages + (followups(series) if followups else []))
+    judge_replies(series)
+    if tree is not None:
+        judge_tree(tree, series)
     d = Digest(
         list_name=list_name or default_list_name(archive, messages),
         start=start, end=end, by_date=by_date, top=top,
         patches=patches, series=series,
         domains=domains[:top], contributors=people[:top],
-        entries=entries, bodies=fetch_bodies(archive, [m for _, m in entries], bodies),
+        entries=entries, bodies=shown_bodies(),
         accounting=acc, all_domains=domains, all_contributors=people,
         commits=commits, dates=dates,
         list_id=next((m.list_id for m in messages if m.list_id), ""),
@@ -418,6 +423,32 @@ def fetch_bodies(archive: Archive, messages: list[Message],
     for blob, raw in read_raw(archive, missing).items():
         found[blob] = commit_message(raw).section
     return found
+
+
+def fetch_bodies_behind(archive: Archive, messages: list[Message],
+                        kept: dict[str, str] | None = None) -> Callable[[], dict[str, str]]:
+    """``fetch_bodies`` in a thread, started now: the function returned waits for its
+    result (and raises what it raised). The thread mostly waits for git, without the
+    interpreter lock."""
+    result: list[dict[str, str]] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(fetch_bodies(archive, messages, kept))
+        except BaseException as exc:  # handed to the caller, which raises it
+            failed.append(exc)
+
+    reader = threading.Thread(target=run, name="listdigest-bodies", daemon=True)
+    reader.start()
+
+    def wait() -> dict[str, str]:
+        reader.join()
+        if failed:
+            raise failed[0]
+        return result[0]
+
+    return wait
 
 
 def read_raw(archive: Archive, messages: list[Message]) -> dict[str, bytes]:

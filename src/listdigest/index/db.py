@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import operator
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -24,6 +25,9 @@ from listdigest.index.rows import FILL_SEARCH, SCHEMA, SELECT, scanned_of
 from listdigest.mail.scan import Scanned, scan
 from listdigest.sources.archive import Archive, is_ancestor
 from listdigest.sources.files import path_name
+
+#: A row's place in the archive: its epoch and position (the first two columns).
+_PLACE = operator.itemgetter(0, 1)
 
 _STATE = "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 #: What ``messages`` keeps beside its rows (secondary indexes, the triggers that fill
@@ -176,7 +180,10 @@ class Index:
         return (epoch.number, row[0]) if row else None
 
     def _select(self, where: str, args: tuple) -> list[Scanned]:  # type: ignore[type-arg]
-        rows = self.db.execute(f"{SELECT} {where} ORDER BY epoch, pos", args)
+        # Put in archive order here: SQLite's ORDER BY copies every wide row through a
+        # sorter, a fifth of a week's read (epoch and pos are the primary key: unique).
+        rows = self.db.execute(f"{SELECT} {where}", args).fetchall()
+        rows.sort(key=_PLACE)
         return [scanned_of(r) for r in rows]
 
 

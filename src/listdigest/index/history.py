@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from listdigest.index.db import Index
-from listdigest.index.rows import SELECT, lead_key, scanned_of
+from listdigest.index.rows import SELECT, lead_key, message_of
 from listdigest.mail.message import Message
 from listdigest.mail.subject import Subject, parse_subject
 from listdigest.model.series import Posting, Series, thread_root
@@ -206,9 +206,7 @@ def followups(idx: Index, series: list[Series]) -> list[Message]:
         chunk = roots[i:i + _CHUNK]
         rows = idx.db.execute(f"{SELECT} WHERE kind = 'reply' AND thread IN "
                               f"({','.join('?' * len(chunk))})", chunk)
-        for row in rows:
-            if (msg := scanned_of(row).message) is not None:
-                found.append((row[0], row[1], msg))
+        found += [(row[0], row[1], message_of(row)) for row in rows if not row[5]]
     return [msg for _, _, msg in sorted(found, key=lambda t: (t[0], t[1]))]
 
 
