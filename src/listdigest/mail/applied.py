@@ -383,22 +383,23 @@ _FOLDED = ("\u017f", "\u0131", "\u0130")
 _QUOTED_LINES_RE = re.compile(r"\n[ \t]*[>|][^\n]*(?:\n[ \t]*[>|][^\n]*)*")
 
 
-def judge_reply(body: str, hint: bool) -> tuple[AppliedNote | None, bool]:
+def judge_reply(body: str, raw: bytes) -> tuple[AppliedNote | None, bool]:
     """A reply's applied note, and whether (without one) it asks for a new version, from
-    its decoded body; ``hint``: APPLIED_HINT found the raw bytes.
+    its decoded body and its raw bytes (for APPLIED_HINT).
 
     Run on every reply at parse time, so each check runs only when the reply's own
     text (quoted lines and signature left out) holds one of the words it needs, in
-    lower case: most replies quote a patch and say a few lines. The results are those
-    of both checks run on every reply."""
+    lower case: most replies quote a patch and say a few lines. APPLIED_HINT, a search
+    of the whole raw message, is tried only then. The results are those of both checks
+    run on every reply."""
     own = _QUOTED_LINES_RE.sub("", "\n" + body[:_signature_at(body)])
     if not own.isascii() and any(c in own for c in _FOLDED):
         applied = respin = True  # lower-casing cannot stand for the patterns' folding
     else:
         low = own.lower()
-        applied = hint and any(w in low for w in _APPLIED_WORDS)
+        applied = any(w in low for w in _APPLIED_WORDS)
         respin = any(w in low for w in _RESPIN_WORDS)
-    if applied and (note := find_applied(body)) is not None:
+    if applied and APPLIED_HINT.search(raw) and (note := find_applied(body)) is not None:
         return note, False
     return None, respin and asks_for_new_version(body)
 

@@ -47,10 +47,16 @@ _FIELD_RE = re.compile(
 )
 
 
+#: The end of a header block. The regex engine finds it faster than ``bytes.find``,
+#: which stops at every newline of a header (most of its bytes' neighbours).
+_BLANK_LINE_RE = re.compile(rb"\n\n")
+
+
 def split_message(raw: bytes) -> tuple[bytes, int]:
     """Cut ``raw`` at the first empty line: the header block, and the offset where the
     body starts (an offset, not a copy: bodies are most of an archive's bytes)."""
-    nl = raw.find(b"\n\n")
+    m = _BLANK_LINE_RE.search(raw)
+    nl = -1 if m is None else m.start()
     end = len(raw) if nl == -1 else nl
     # CRLF mail is rare: a search for one byte (memchr) tells whether to look for it.
     if raw.find(b"\r", 0, end) != -1 and (crlf := raw.find(b"\r\n\r\n", 0, end)) != -1:

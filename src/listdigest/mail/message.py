@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_tz
 
 from listdigest.mail.address import parse_address, real_sender
-from listdigest.mail.applied import APPLIED_HINT, AppliedNote, judge_reply
+from listdigest.mail.applied import AppliedNote, judge_reply
 from listdigest.mail.body import Body, parse_body
 from listdigest.mail.headers import decode_words, header_fields, split_message
 from listdigest.mail.subject import Subject, parse_subject
@@ -255,7 +255,7 @@ def parse_message(raw: bytes, *, commit: str = "", epoch: int = 0, blob: str = "
 
 def _verdicts(raw: bytes, body: Body) -> dict[str, object]:
     """``applied`` and ``asks_respin`` of a reply (mail.applied.judge_reply)."""
-    note, asks = judge_reply(body.section, APPLIED_HINT.search(raw) is not None)
+    note, asks = judge_reply(body.section, raw)
     if note is not None:
         return {"applied": note}
     return {"asks_respin": True} if asks else {}
