@@ -71,7 +71,8 @@ class Body:
 
     def _text(self) -> str:
         text = bytes_to_text(self._data[self._start:self._end], self._charset)
-        text = text.replace("\r\n", "\n")
+        if "\r" in text:  # one character's search first: CRLF bodies are rare
+            text = text.replace("\r\n", "\n")
         return unflow(text, self._delsp) if self._flowed else text
 
     @property
@@ -128,25 +129,37 @@ def decode_payload(data: bytes, encoding: str) -> bytes:
     return data
 
 
-#: A soft line break of ``format=flowed``: a space ending a line other than ``-- ``.
-_SOFT_BREAK_RE = re.compile(r"(?m)(?<!^--) \n")
-
-
 def unflow(text: str, delsp: bool) -> str:
     """Join the soft-broken lines of a ``format=flowed`` text (RFC 3676): one trailing
     CR and one space-stuffing space go from each line, and a line ending in a space
     (other than the signature line ``-- ``) runs on into the next, without that space
-    when ``delsp``. Done with a few replaces over the whole text, not line by line."""
+    when ``delsp``. Done with replaces over the whole text, not line by line."""
     text = text.replace("\r\n", "\n").removesuffix("\r").replace("\n ", "\n")
     if text.startswith(" "):
         text = text[1:]
     soft_end = text.endswith(" ") and text.rpartition("\n")[2] != "-- "
-    text = _SOFT_BREAK_RE.sub("" if delsp else " ", text)
+    text = _join_soft(text, "" if delsp else " ")
     if soft_end and delsp:
         text = text[:-1]
         if text.endswith("\n"):  # a last run of lines that were only a space: gone
             text = text[:-1]
     return text
+
+
+def _join_soft(text: str, joiner: str) -> str:
+    """Every line break after a space becomes ``joiner``, except after the lines that
+    are ``-- `` (a signature's start)."""
+    parts: list[str] = []
+    start = 0
+    at = text.find("-- \n")
+    while at != -1:
+        if at == 0 or text[at - 1] == "\n":
+            parts.append(text[start:at].replace(" \n", joiner))
+            parts.append("-- \n")
+            start = at + 4
+        at = text.find("-- \n", at + 1)
+    parts.append(text[start:].replace(" \n", joiner))
+    return "".join(parts)
 
 
 def _text_region(fields: dict[str, str], raw: bytes, body_start: int

@@ -87,12 +87,8 @@ def bytes_to_text(data: bytes, charset: str | None = None) -> str:
     """Decode bytes in ``charset`` if given and known, else UTF-8, else Windows-1252;
     never raises (undecodable bytes become U+FFFD only as a last resort)."""
     if charset:
-        charset = charset.strip().strip('"').lower()
-        try:
-            codecs.lookup(charset)
-        except (LookupError, ValueError):
-            charset = None
-        else:
+        charset = _codec(charset)
+        if charset is not None:
             try:
                 text = data.decode(charset)
             except (UnicodeDecodeError, LookupError, ValueError):
@@ -103,6 +99,26 @@ def bytes_to_text(data: bytes, charset: str | None = None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("cp1252", "replace")
+
+
+def _codec(charset: str) -> str | None:
+    """A charset name as written, cleaned, when Python has a codec for it, else None;
+    remembered (a list names a few dozen, and each text and trailer asks)."""
+    try:
+        return _CODECS[charset]
+    except KeyError:
+        pass
+    name: str | None = charset.strip().strip('"').lower()
+    try:
+        codecs.lookup(name or "")
+    except (LookupError, ValueError):
+        name = None
+    if len(_CODECS) < 1000:  # fuzzed mail can name any number of charsets
+        _CODECS[charset] = name
+    return name
+
+
+_CODECS: dict[str, str | None] = {}
 
 
 def decode_words(value: str) -> str:
