@@ -12,6 +12,7 @@ import base64
 import pytest
 
 from listdigest.mail.address import parse_address, real_sender
+from listdigest.mail.body import unflow
 from listdigest.mail.headers import decode_words, header_fields
 from listdigest.mail.message import commit_message, parse_date, parse_message
 from listdigest.mail.subject import parse_subject
@@ -371,6 +372,25 @@ def test_format_flowed() -> None:
     delsp = mail(b"Word\xc3\xa9 \nsplit.\n",
                  extra="Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\n")
     assert parse_message(delsp)[1].section == "Wordésplit."
+
+
+@pytest.mark.parametrize(("text", "delsp", "joined"), [
+    # A line that is only "-- " (a signature's start) keeps its break, even stuffed;
+    # a line merely ending in "-- " runs on.
+    ("Bye \n-- \nMe \nToo", False, "Bye -- \nMe Too"),
+    (" -- \nsig", False, "-- \nsig"),
+    ("x-- \nsig", False, "x-- sig"),
+    # One stuffing space and one CR go from each line, no more.
+    ("  two\r\r\n one\r", False, " two\r\none"),
+    # delsp drops the space of every soft break, the last line's too.
+    ("a \nb \nc ", True, "abc"),
+    ("a \nb \nc ", False, "a b c "),
+    # A last run of lines that were each a lone space leaves nothing, not even a break.
+    ("a\n  \n  ", True, "a"),
+    ("a\n  \n  ", False, "a\n  "),
+])
+def test_unflow_line_rules(text: str, delsp: bool, joined: str) -> None:
+    assert unflow(text, delsp) == joined
 
 
 def test_format_flowed_text_part_of_multipart_mail() -> None:

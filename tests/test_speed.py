@@ -29,6 +29,23 @@ def test_parallel_scan_is_the_serial_scan(leds: Path) -> None:
     assert [s.entry.commit[:12] for s in parallel if s.message is None] == ["5de54c0b6c28"]
 
 
+def test_parallel_scan_keeps_each_subjects_parse(leds: Path) -> None:
+    """Workers send a record's fields as tuples and the parent rebuilds it: the parsed
+    subject (left out of a record's equality) comes back too."""
+    archive = Archive.open(leds)
+    entries = [e for _, e in zip(range(2500), archive.commits(), strict=False)]
+    parallel = {s.entry.commit: s for s in scan_parallel(archive, entries, batch_size=1000)}
+    serial = [s for s in scan(archive, entries) if s.message]
+    assert [parallel[s.entry.commit].message for s in serial] == [s.message for s in serial]
+    assert [parallel[s.entry.commit].message.subject_tags for s in serial] == [
+        s.message.subject_tags for s in serial]
+    msg = next(s.message for c, s in parallel.items() if c.startswith("e5222e14f8fb"))
+    assert msg is not None and msg.subject == (
+        "Re: [PATCH v3 2/5] leds: lm3532: Change the define for the fs current register")
+    assert (msg.kind, msg.tags.version, msg.tags.counter, msg.tags.total) == ("reply", 3, 2, 5)
+    assert msg.commit.startswith("e5222e14f8fb") and msg.epoch == 0
+
+
 def test_parallel_scan_filters_dates_in_the_workers(leds: Path) -> None:
     """A date window travels to the workers and leaves out what ``scan`` leaves out."""
     archive = Archive.open(leds)
