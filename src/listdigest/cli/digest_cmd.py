@@ -86,6 +86,9 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
     with scan_progress(archive, idx):
         sel = select(archive, idx, rev_from=rev_from, rev_to=rev_to, since=since,
                      until=until, shown=patch_emails if show_all else first_postings)
+    # The records as the index gave them (before a mailmap rewrites them): the series'
+    # replies within the range are among them, not read again.
+    read = {(m.commit, m.blob): m for m in sel.messages} if idx is not None else {}
     leave_out(sel, published)
     if mailmap is not None:
         sel.messages = apply_mailmap(archive, sel.messages, Mailmap(mailmap))
@@ -98,7 +101,7 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
                      start=sel.start, end=sel.end, by_date=sel.by_date, top=top,
                      show_all=show_all, commits=sel.commits,
                      dates=(sel.first_date, sel.last_date), wait_days=wait_days,
-                     followups=(lambda series: followups(use, series)) if use else None,
+                     followups=(lambda series: followups(use, series, read)) if use else None,
                      newest=newest_date(use) if use else None, tree=tree,
                      bodies=sel.bodies)
     if use is not None:

@@ -197,16 +197,30 @@ def _place(s: Series, found: list[_Lead]) -> None:
     s.later = [r.posting for r in ordered if r.date > began]
 
 
-def followups(idx: Index, series: list[Series]) -> list[Message]:
+def followups(idx: Index, series: list[Series],
+              known: dict[tuple[str, str], Message] | None = None) -> list[Message]:
     """Every indexed reply in the threads of the series, in archive order: reviews and
-    "applied" notes that came after the range count too."""
+    "applied" notes that came after the range count too. ``known``: records already
+    made from rows, by commit and blob (the range's own, which are most of these
+    replies), taken as they are instead of reading and building them again."""
+    known = known or {}
     roots = sorted({thread_root(m) for s in series for m in s.messages})
     found: list[tuple[int, int, Message]] = []
+    unread: list[int] = []
     for i in range(0, len(roots), _CHUNK):
         chunk = roots[i:i + _CHUNK]
-        rows = idx.db.execute(f"{SELECT} WHERE kind = 'reply' AND thread IN "
-                              f"({','.join('?' * len(chunk))})", chunk)
-        found += [(row[0], row[1], message_of(row)) for row in rows if not row[5]]
+        for epoch, pos, commit, blob, rowid in idx.db.execute(
+                "SELECT epoch, pos, commit_id, blob, rowid FROM messages WHERE kind = "
+                f"'reply' AND thread IN ({','.join('?' * len(chunk))})", chunk):
+            if (msg := known.get((commit, blob))) is not None:
+                found.append((epoch, pos, msg))
+            else:
+                unread.append(rowid)
+    for i in range(0, len(unread), _CHUNK):
+        chunk_ids = unread[i:i + _CHUNK]
+        rows = idx.db.execute(f"{SELECT} WHERE rowid IN ({','.join('?' * len(chunk_ids))})",
+                              chunk_ids)
+        found += [(row[0], row[1], message_of(row)) for row in rows]
     return [msg for _, _, msg in sorted(found, key=lambda t: (t[0], t[1]))]
 
 
