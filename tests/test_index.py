@@ -228,7 +228,7 @@ def test_a_killed_build_resumes_to_the_same_index(kv_db: Path, kvmarm: Path,
     # A fresh build makes its indexes and search rows at the end: the resumed one too.
     indexes, search = derived(db)
     assert (indexes, search) == derived(kv_db)
-    assert len(indexes) == 12 and len(search) == 9945  # 10 indexes, 2 triggers; patch emails
+    assert len(indexes) == 16 and len(search) == 9945  # 14 indexes, 2 triggers; patch emails
 
 
 # --- archives built by the test ---------------------------------------------------------

@@ -22,7 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from listdigest.digest import Accounting, Selection, Skip, range_bounds
 from listdigest.index.db import Index
-from listdigest.index.rows import COLUMNS, scanned_of, subject_of
+from listdigest.index.grouping import GROUPED, patch_messages
+from listdigest.index.rows import COLUMNS, scanned_of
 from listdigest.mail.address import parse_address
 from listdigest.mail.message import Message
 from listdigest.model.series import REVIEW_TAGS, group_series
@@ -38,6 +39,7 @@ from listdigest.stats.contributors import (
 from listdigest.stats.history import Period, Statistics, period_of, statistics_of
 
 _PATCH = "kind IN ('patch', 'cover')"
+_PLACE = "(epoch << 32 | pos)"
 _REVIEWS = ", ".join(f"'{tag.lower()}'" for tag in REVIEW_TAGS)
 
 Args = tuple[object, ...]
@@ -72,6 +74,9 @@ def indexed_statistics(archive: Archive, idx: Index, *, rev_from: str | None,
         return None
     q = _Queries(idx, where[0], where[1])
     acc = q.accounting()
+    # Every row of the index: the rows' series are the range's (the epochs' counts, not
+    # count(*), which would read every row).
+    q.whole = acc.commits == q.one("SELECT coalesce(sum(count), 0) FROM epochs", ())[0]
     first, last = q.one(f"SELECT min(date), max(date) FROM messages WHERE {q.kept}")
     if by_date:
         start = day_label(lo if since else first if first is not None else time.time())
@@ -113,6 +118,7 @@ class _Queries:
             self.kept += " AND rowid NOT IN (SELECT value FROM json_each(?))"
             self.kept_args = (*args, json.dumps(dup_rows))
         self._review_rows: list[tuple[str, str]] = []
+        self.whole = False
 
     def one(self, sql: str, args: Args | None = None) -> tuple:  # type: ignore[type-arg]
         row = self.db.execute(sql, self.kept_args if args is None else args).fetchone()
@@ -215,10 +221,51 @@ class _Queries:
         this thread (a connection belongs to the thread that made it)."""
         conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            return Counter(period_of(min(m.date for m in s.messages), by)
-                           for s in group_series(self._patch_emails(conn)))
+            if self.whole:
+                return Counter(dict(conn.execute(
+                    f"SELECT p, count(*) FROM (SELECT {period_sql(by, 'min(date)')} AS p "
+                    "FROM messages WHERE series IS NOT NULL GROUP BY series) GROUP BY p")))
+            return self._range_series(conn, by)
         finally:
             conn.close()
+
+    def _range_series(self, conn: sqlite3.Connection, by: str) -> Counter[str]:
+        """Series of a range: ``group_series`` over the range's patch emails up to the
+        last one whose row can depend on a row outside the range, the rows' ``series``
+        after it.
+
+        That cut is the least place such that no patch email of the range after it has
+        a ``reach`` at or before it (or no series: a duplicate of a message before the
+        range), and no grouped row outside the range (another date) lies between it and
+        the range's last patch email. A series after the cut then depends on rows after
+        the cut only, all of the range, grouped as the whole archive groups them; none
+        began before it."""
+        patch, args = f"{self.kept} AND {_PATCH}", self.kept_args
+        first, last = conn.execute(f"SELECT min({_PLACE}), max({_PLACE}) FROM messages "
+                                   f"WHERE {patch}", args).fetchone()
+        if first is None:
+            return Counter()
+        cut = first - 1
+        while True:
+            inside = conn.execute(f"SELECT max({_PLACE}) FROM messages WHERE {patch} AND "
+                                  "(series IS NULL OR reach <= ?)", (*args, cut)).fetchone()[0]
+            outside = conn.execute(
+                f"SELECT max({_PLACE}) FROM messages WHERE {_PLACE} > ? AND {_PLACE} <= ? "
+                f"AND series IS NOT NULL AND NOT ({self.where})",
+                (cut, last, *self.args)).fetchone()[0]
+            moved = max(cut, inside or cut, outside or cut)
+            if moved == cut:
+                break
+            cut = moved
+        counts = Counter(period_of(min(m.date for m in s.messages), by)
+                         for s in group_series(patch_messages(conn.execute(
+                             f"SELECT {', '.join(GROUPED)} FROM messages WHERE {patch} AND "
+                             f"{_PLACE} <= ? ORDER BY epoch, pos", (*args, cut)))))
+        counts.update(dict(conn.execute(
+            f"SELECT p, count(*) FROM (SELECT {period_sql(by, 'min(date)')} AS p FROM "
+            f"messages WHERE {patch} AND {_PLACE} > ? GROUP BY series) GROUP BY p",
+            (*args, cut))))
+        return counts
 
     def _reviews(self, label: str) -> list[tuple[str, str]]:
         """Each review trailer of a reply (``review_trailers``): its period and value,
@@ -229,20 +276,6 @@ class _Queries:
             " '[]') AS m, json_each(m.trailers) AS t WHERE lower(json_extract(t.value,"
             f" '$[0]')) IN ({_REVIEWS}) ORDER BY m.epoch, m.pos, t.id",
             self.kept_args).fetchall()
-
-    def _patch_emails(self, conn: sqlite3.Connection) -> list[Message]:
-        """The patch emails with the fields series grouping reads (the rest left empty),
-        and their parsed subjects as the rows keep them."""
-        loads = json.loads
-        return [Message("", 0, "", 0, mid, subject, date, True, "", addr, "", "", irt,
-                        () if refs == "[]" else tuple(loads(refs)), "", kind, None, (),
-                        bool(has_diff), subject_tags=subject_of(subject, version, counter,
-                                                                total, parse))
-                for (mid, subject, date, addr, irt, refs, kind, has_diff, version, counter,
-                     total, parse) in conn.execute(
-                    "SELECT message_id, subject, date, from_addr, in_reply_to, refs, kind, "
-                    "has_diff, version, counter, total, subject_parse FROM messages WHERE "
-                    f"{self.kept} AND {_PATCH} ORDER BY epoch, pos", self.kept_args)]
 
     def reviewers(self) -> list[Row]:
         """Who gives review trailers in replies (``reviewer_table``); after ``periods``."""

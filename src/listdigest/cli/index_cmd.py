@@ -84,7 +84,12 @@ def describe(result: UpdateResult) -> list[str]:
 
 
 def refresh(idx: Index, label: str = "indexing") -> UpdateResult:
-    """Bring an open index up to date, with a progress bar on a terminal."""
+    """Bring an open index up to date, with a progress bar on a terminal; one line first
+    when its rows were made by other code (another version's schema, parser or series
+    grouping) and it is read again whole."""
+    if idx.rebuilt:
+        note(f"index {idx.path} was made by another version of listdigest: "
+             "rebuilding it from the archive")
     with progress_bar(label) as progress:
         return update_index(idx, progress=progress)
 

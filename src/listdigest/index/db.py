@@ -21,7 +21,7 @@ from pathlib import Path
 import platformdirs
 
 from listdigest.errors import IndexError_
-from listdigest.index.rows import FILL_SEARCH, SCHEMA, SELECT, scanned_of
+from listdigest.index.rows import FILL_SEARCH, GROUPING_INDEXES, SCHEMA, SELECT, scanned_of
 from listdigest.mail.scan import Scanned, scan
 from listdigest.sources.archive import Archive, is_ancestor
 from listdigest.sources.files import path_name
@@ -31,8 +31,11 @@ _PLACE = operator.itemgetter(0, 1)
 
 _STATE = "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 #: What ``messages`` keeps beside its rows (secondary indexes, the triggers that fill
-#: ``search``): left out while a fresh build loads, made once from all rows at its end.
-_DERIVED = tuple(s for s in SCHEMA if s.startswith(("CREATE INDEX", "CREATE TRIGGER")))
+#: ``search``): left out while a fresh build loads, made once from all rows at its end;
+#: all but the indexes grouping series reads while it loads.
+_DERIVED = tuple(s for s in SCHEMA if s.startswith(("CREATE INDEX", "CREATE TRIGGER"))
+                 and s not in GROUPING_INDEXES)
+_KEPT = tuple(s.split()[5] for s in GROUPING_INDEXES)  # their names
 #: The ``meta`` key present while a fresh build loads (it survives a killed build).
 _LOADING = "loading"
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
@@ -60,6 +63,9 @@ class Index:
     path: Path
     db: sqlite3.Connection
     snapshot: bool = False
+    rebuilt: bool = False
+    """Its rows were made by other code (another schema or parser) and were dropped on
+    opening: the next update reads the archive again."""
 
     def get_state(self, key: str) -> str | None:
         """A value kept for a caller (e.g. the position a digest was last made up to)."""
@@ -202,6 +208,8 @@ def start_bulk(conn: sqlite3.Connection) -> None:
                                "'messages' AND type IN ('index', 'trigger') AND sql "
                                "IS NOT NULL").fetchall()
         for kind, name in derived:
+            if name in _KEPT:
+                continue
             conn.execute(f'DROP {kind.upper()} "{name}"')
         conn.execute("DELETE FROM search")
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (_LOADING,))
@@ -237,13 +245,18 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
 def fingerprint() -> str:
     """A hash of the schema and of the code that turns commits into rows: an index
     made by other parsing code is rebuilt, so it never disagrees with git."""
+    import listdigest.index.grouping
     import listdigest.index.rows
     import listdigest.mail
+    import listdigest.model.series
     import listdigest.sources.archive
 
     files = sorted(Path(listdigest.mail.__file__).parent.glob("*.py"))
+    # The series of each row are group_series' over the archive (index.grouping).
     files += [Path(m.__file__ or "") for m in (listdigest.index.rows,
-                                                listdigest.sources.archive)]
+                                                listdigest.sources.archive,
+                                                listdigest.index.grouping,
+                                                listdigest.model.series)]
     h = hashlib.sha1("".join(SCHEMA).encode())
     for f in files:
         h.update(f.read_bytes())
@@ -341,8 +354,8 @@ def open_index(archive: Archive, db: str | os.PathLike[str] | None = None) -> It
         except sqlite3.Error as exc:
             raise IndexError_(f"cannot open index {path_name(path)}: {exc}") from None
         try:
-            _prepare(conn, path, archive)
-            yield Index(archive, path, conn)
+            rebuilt = _prepare(conn, path, archive)
+            yield Index(archive, path, conn, rebuilt=rebuilt)
         except sqlite3.Error as exc:  # e.g. "database or disk is full": rows so far are kept
             raise IndexError_(f"index {path_name(path)}: {exc}") from None
         finally:
@@ -417,10 +430,10 @@ def _lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _prepare(conn: sqlite3.Connection, path: Path, archive: Archive) -> None:
+def _prepare(conn: sqlite3.Connection, path: Path, archive: Archive) -> bool:
     """Create the tables; refuse another archive's index and any other program's
     database (before touching it: not even its journal mode changes); drop rows made
-    by other code."""
+    by other code (True then)."""
     try:
         _refuse_foreign(conn, path)
         conn.execute("PRAGMA journal_mode = WAL")
@@ -434,7 +447,9 @@ def _prepare(conn: sqlite3.Connection, path: Path, archive: Archive) -> None:
             if meta.get("archive", root) != root:
                 raise IndexError_(f"index {path_name(path)} belongs to another archive: "
                                   f"{meta['archive']}")
+            rebuilt = False
             if meta.get("fingerprint") != (fp := fingerprint()):
+                rebuilt = "fingerprint" in meta
                 conn.execute("DROP TABLE IF EXISTS messages")
                 conn.execute("DROP TABLE IF EXISTS epochs")
                 conn.execute("DROP TABLE IF EXISTS search")
@@ -445,6 +460,7 @@ def _prepare(conn: sqlite3.Connection, path: Path, archive: Archive) -> None:
                     conn.execute(statement)
             conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                              [("archive", root), ("fingerprint", fp)])
+        return rebuilt
     except sqlite3.DatabaseError as exc:
         raise IndexError_(f"cannot open index {path_name(path)}: {exc}") from None
 

@@ -22,12 +22,32 @@ COLUMNS = (
     "author_addr", "in_reply_to", "refs", "list_id", "kind", "files_changed",
     "insertions", "deletions", "trailers", "version", "counter", "total", "prefixes",
     "thread", "series_key", "has_diff", "paths", "change_id", "base_commit", "applied",
-    "asks_respin", "subject_parse", "lead_key",
+    "asks_respin", "subject_parse", "lead_key", "series", "reach",
 )
 
 #: What ``search`` holds of a patch email's row (``row``: the row's prefix in SQL).
 _SEARCHED = ("{row}subject, {row}author_name || ' ' || {row}author_addr || ' ' || "
              "{row}from_name || ' ' || {row}from_addr, {row}trailers, {row}paths")
+
+#: Where an unthreaded numbered patch email's row is (no References, no In-Reply-To): the
+#: rows ``group_series`` matches within a day by sender, version and total.
+UNTHREADED = ("kind IN ('patch', 'cover') AND counter IS NOT NULL AND refs = '[]' AND "
+              "in_reply_to = '' AND series IS NOT NULL")
+
+#: What grouping a batch into series looks up (index.grouping): kept while a fresh build
+#: loads, since each batch is grouped against the rows stored before it. The first also
+#: gives stats their series: one covering scan of (series, date).
+GROUPING_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS messages_grouped ON messages (series, date)"
+    " WHERE series IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS messages_message_id ON messages (message_id)",
+    "CREATE INDEX IF NOT EXISTS messages_patch_thread ON messages (thread)"
+    " WHERE kind IN ('patch', 'cover')",
+    f"CREATE INDEX IF NOT EXISTS messages_unthreaded ON messages (from_addr, version, total,"
+    f" date) WHERE {UNTHREADED}",
+    f"CREATE INDEX IF NOT EXISTS messages_unthreaded_at ON messages (from_addr, version,"
+    f" total, epoch, pos) WHERE {UNTHREADED}",
+)
 
 #: The tables the rows live in; dropped and made again when the fingerprint changes.
 SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
@@ -71,11 +91,13 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
                                     -- group series without parsing subjects again
     lead_key TEXT,                  -- covers and patches: subject text without tags, lower
                                     -- case, white space folded (how b4 matches postings)
+    series INTEGER,                 -- covers and patches: epoch << 32 | pos of the series'
+                                    -- first message (index.grouping; NULL: a duplicate)
+    reach INTEGER,                  -- the earliest place that series can depend on
     PRIMARY KEY (epoch, pos)
 )""",
     "CREATE INDEX IF NOT EXISTS messages_commit ON messages (commit_id)",
     "CREATE INDEX IF NOT EXISTS messages_date ON messages (date)",
-    "CREATE INDEX IF NOT EXISTS messages_message_id ON messages (message_id)",
     "CREATE INDEX IF NOT EXISTS messages_thread ON messages (thread)",
     # Earlier postings of a series are looked up by sender (or in-body author) and subject
     # key; the newest message by the newest commit time: without these each digest from
@@ -89,6 +111,7 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     "CREATE INDEX IF NOT EXISTS messages_change_id ON messages (change_id) WHERE change_id != ''",
     "CREATE INDEX IF NOT EXISTS messages_unread ON messages (epoch) WHERE blob IS NOT NULL"
     " AND reason != ''",
+    *GROUPING_INDEXES,
     """CREATE TABLE IF NOT EXISTS epochs (
     epoch INTEGER PRIMARY KEY,
     tip TEXT,                       -- newest indexed commit (NULL: none yet)
@@ -144,7 +167,7 @@ def row_of(pos: int, item: Scanned) -> tuple:  # type: ignore[type-arg]
             m.has_diff, _json(item.paths), m.change_id, m.base_commit, _note_json(m.applied),
             m.asks_respin, _to_json((tags.text, tags.tags, tags.is_reply, tags.is_patch,
                                      tags.is_pull)),
-            lead_key(tags.text) if m.kind in ("cover", "patch") else None)
+            lead_key(tags.text) if m.kind in ("cover", "patch") else None, None, None)
 
 
 def lead_key(text: str) -> str:
@@ -206,7 +229,7 @@ def message_of(row: tuple) -> Message:  # type: ignore[type-arg]
      from_name, from_addr, author_name, author_addr, in_reply_to, refs, list_id, kind,
      files, ins, dels, trailers, version, counter, total, _prefixes, _thread,
      _series_key, has_diff, _paths, change_id, base_commit, applied, asks_respin,
-     subject_parse, _lead_key) = row
+     subject_parse, _lead_key, _series, _reach) = row
     return Message(
         commit, epoch, blob, ctime, message_id, subject, date, bool(date_ok), from_name,
         from_addr, author_name, author_addr, in_reply_to,

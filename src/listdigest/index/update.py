@@ -25,6 +25,7 @@ from listdigest.index.db import (
     start_bulk,
     transaction,
 )
+from listdigest.index.grouping import assign, place, regroup
 from listdigest.index.rows import INSERT, REPLACE, row_of
 from listdigest.mail.scan import ordered_map, scan
 from listdigest.sources.archive import Archive, CommitEntry, Epoch, git, is_ancestor
@@ -50,6 +51,9 @@ class Plan:
     new: int
 
 
+_NOWHERE = 1 << 62
+
+
 @dataclass(slots=True)
 class UpdateResult:
     """What an update did."""
@@ -62,6 +66,9 @@ class UpdateResult:
     """Commits whose message git could not give before and now does."""
     total: int = 0
     """Rows in the index afterwards."""
+    regroup_from: int = _NOWHERE
+    """The first place whose rows were grouped into series again (``_NOWHERE``: none):
+    rows there changed under later ones."""
 
 
 def update_index(index: Index, *, batch_size: int = BATCH_SIZE,
@@ -76,6 +83,7 @@ def update_index(index: Index, *, batch_size: int = BATCH_SIZE,
                 db.execute("DELETE FROM messages WHERE epoch = ?", (gone,))
                 db.execute("DELETE FROM epochs WHERE epoch = ?", (gone,))
             result.removed_epochs.append(gone)
+            result.regroup_from = min(result.regroup_from, place(gone, 0))
     epochs = index.archive.epochs
     # One git process per epoch, all at once: run one after another they cost an LKML
     # index's 18 epochs a quarter of a second before anything is read.
@@ -85,6 +93,10 @@ def update_index(index: Index, *, batch_size: int = BATCH_SIZE,
                                                                         strict=True)]
     _reread_unread(index, result)
     todo = sum(p.new for p in plans)
+    last = max((p.epoch.number for p in plans if p.count), default=-1)
+    for p in plans:  # rows added below rows already there: those are grouped again
+        if p.new and p.epoch.number < last:
+            result.regroup_from = min(result.regroup_from, place(p.epoch.number, p.count))
     # An empty index is loaded without its indexes and triggers, made at the end.
     bulk = loading(db)
     if todo and not bulk and db.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None:
@@ -95,15 +107,18 @@ def update_index(index: Index, *, batch_size: int = BATCH_SIZE,
         with _read_all(batches, parallel=todo > batch_size) as read:
             for epoch, tip, count, rows in read:
                 with transaction(db):
-                    db.executemany(INSERT, rows)
+                    db.executemany(INSERT, assign(db, rows))
                     db.execute("INSERT OR REPLACE INTO epochs (epoch, tip, count) "
                                "VALUES (?, ?, ?)", (epoch, tip, count))
                 result.added += len(rows)
                 if progress:
                     progress(result.added, todo)
+    if result.regroup_from < _NOWHERE:
+        with transaction(db):
+            regroup(db, result.regroup_from, batch_size)
     if bulk:
         end_bulk(db)
-    if todo or bulk:
+    if todo or bulk or result.regroup_from < _NOWHERE:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     # The epochs' counts, not count(*): that would read an index of every row.
     result.total = db.execute("SELECT coalesce(sum(count), 0) FROM epochs").fetchone()[0]
@@ -142,6 +157,7 @@ def _plan(index: Index, epoch: Epoch, head: str | None, result: UpdateResult) ->
         db.execute("INSERT OR REPLACE INTO epochs (epoch, tip, count) VALUES (?, ?, ?)",
                    (epoch.number, tip, same))
     result.rewritten.append((epoch.number, same))
+    result.regroup_from = min(result.regroup_from, place(epoch.number, same))
     return Plan(epoch, tip, head, same, len(ids) - same)
 
 
@@ -163,7 +179,10 @@ def _reread_unread(index: Index, result: UpdateResult) -> None:
             with transaction(db):
                 db.executemany(REPLACE, [row_of(pos, item) for (pos, _), item
                                          in zip(found, items, strict=True)])
-            result.recovered += sum(item.message is not None for item in items)
+            read = [pos for (pos, _), item in zip(found, items, strict=True) if item.message]
+            result.recovered += len(read)
+            if read:
+                result.regroup_from = min(result.regroup_from, place(epoch.number, read[0]))
 
 
 def _batches(archive: Archive, plans: list[Plan], size: int) -> Iterator[_Batch]:
