@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from listdigest.cli import cli
@@ -141,7 +142,9 @@ def test_a_v1_commit_adding_two_messages_gives_both(tmp_path: Path) -> None:
 
 
 def test_the_same_blob_committed_twice_is_one_named_skip_on_both_paths(
-        leds: Path, leds_db: Path) -> None:
+        leds: Path, leds_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No default index of the machine's: without --db the digest reads git.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     # linux-leds 508a224979f5 and 5de54c0b6c28 (the next commit) hold the same blob: git
     # shows no change in the second, so it adds no message.
     for args in (["508a224979f5~1..5de54c0b6c28"], ["--since", "2020-05-26", "--until",

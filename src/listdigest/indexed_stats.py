@@ -4,11 +4,12 @@ record per message.
 Each figure is a GROUP BY over the ``messages`` rows of the range, with the rules
 ``collect`` and ``build_statistics`` apply to messages read from git: a Message-ID met
 again counts once (its first row in archive order), a commit without a message is
-skipped, a series counts in the period of its first message. Only the series need
-Python: their grouping follows b4's rules over the range's patch emails in order, so
-those rows (a few columns each) are read and grouped by ``group_series``, in a thread
-with its own connection while this one runs the GROUP BYs (SQLite lets go of the GIL
-while it steps: the two use both cores).
+skipped, a series counts in the period of its first message. Series are counted from
+the rows' ``series`` (index.grouping): over the whole index one GROUP BY of an index;
+over a range, ``group_series`` reads the range's first patch emails as long as they can
+depend on rows outside it (see ``_range_series``), the column the rest. They are counted
+in a thread with its own connection while this one runs the other GROUP BYs (SQLite
+lets go of the GIL while it steps: the two use both cores).
 """
 
 from __future__ import annotations
