@@ -84,3 +84,14 @@ def test_summaries_are_the_commands_help() -> None:
                     == command.get_short_help_str(limit)), name
     listed = CliRunner().invoke(cli, ["--help"], terminal_width=80).stdout
     assert "  digest  Print the digest of ARCHIVE (a public-inbox inbox, epoch or v1...\n" in listed
+
+
+def test_update_loads_mail_and_feed_code_only_to_use_them() -> None:
+    """``update`` writing text or JSON digests imports neither smtplib nor the email and
+    atom renderers (they are imported where a mail is built or sent, a feed written)."""
+    out = subprocess.run([sys.executable, "-c", "import sys, listdigest.cli.update_cmd; "
+                          "print('\\n'.join(sys.modules))"], check=True, capture_output=True,
+                         text=True).stdout.split()
+    assert "listdigest.cli.update_cmd" in out
+    assert not set(out) & {"smtplib", "jinja2", "listdigest.render.email_message",
+                           "listdigest.render.atom", "listdigest.cli.send"}

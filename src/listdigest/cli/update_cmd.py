@@ -18,6 +18,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -25,22 +26,14 @@ from listdigest.cli.config import ListConfig, default_config_path, load_config
 from listdigest.cli.digest_cmd import digest_range, render, write_output
 from listdigest.cli.index_cmd import refresh
 from listdigest.cli.say import error, note, stamp_lines, warn
-from listdigest.cli.send import send
 from listdigest.errors import ListdigestError
 from listdigest.index import Index, open_index
-from listdigest.render.atom import FEED_TAG_DATE, digest_entry, tag_id, updated_feed
-from listdigest.render.email_message import (
-    DEFAULT_FROM,
-    DEFAULT_TO,
-    Envelope,
-    as_text,
-    digest_email,
-    digest_message_id,
-    thread_ids,
-)
 from listdigest.sources import mirror as mirroring
 from listdigest.sources.archive import Archive, is_ancestor
 from listdigest.sources.files import path_name
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 FIRST_RUN_DAYS = 7
 #: Days of digests whose Message-IDs the position keeps (at least the last digest's):
@@ -124,7 +117,16 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime,
     first = (start or "")[:9] or since or "start"  # how ids name the start of this digest
     thread = [str(t) for t in position.get("thread", [])]  # Message-IDs of earlier digests
     msg = None
-    if cfg.mail or "email" in cfg.formats:
+    if cfg.mail or "email" in cfg.formats:  # the mail machinery, loaded only for mail
+        from listdigest.render.email_message import (
+            DEFAULT_FROM,
+            DEFAULT_TO,
+            Envelope,
+            digest_email,
+            digest_message_id,
+            thread_ids,
+        )
+
         sender = cfg.mail.sender if cfg.mail else DEFAULT_FROM
         envelope = Envelope(sender=sender, to=cfg.mail.to if cfg.mail else (DEFAULT_TO,),
                             references=tuple(thread), html=bool(cfg.mail and cfg.mail.html),
@@ -136,6 +138,8 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime,
     written = []
     for fmt in cfg.formats:
         if fmt == "atom":
+            from listdigest.render.atom import FEED_TAG_DATE, digest_entry, tag_id, updated_feed
+
             path = cfg.output / f"{cfg.key}.atom"
             entry = digest_entry(d, cfg.key, start=first, end=tip[:9])
             text = updated_feed(path, entry, feed_id=tag_id(d.list_id, FEED_TAG_DATE, cfg.key),
@@ -143,15 +147,24 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime,
                                 keep=cfg.feed_entries)
         else:
             path = cfg.output / f"{cfg.key}-{stamp}-{tip[:9]}.{_SUFFIX[fmt]}"
-            text = as_text(msg) if fmt == "email" and msg else render(d, fmt)
+            text = _mail_text(msg) if fmt == "email" and msg else render(d, fmt)
         write_output(text, str(path))
         written.append(path)
     if cfg.mail and msg:
+        from listdigest.cli.send import send  # smtplib and ssl, only to send
+
         send(msg, cfg.mail)
         note(f"{cfg.key}: mailed {msg['Subject']} to {', '.join(cfg.mail.to)}")
     # Only now, with every file in place and the mail accepted, does the position move.
     _move(cfg, archive, idx, tip, thread, sent)
     return written
+
+
+def _mail_text(msg: EmailMessage) -> str:
+    """The digest mail as the ``email`` format writes it."""
+    from listdigest.render.email_message import as_text
+
+    return as_text(msg)
 
 
 #: What the position keeps of each digest: (when it was written, its Message-IDs).
