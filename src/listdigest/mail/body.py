@@ -16,20 +16,24 @@ import re
 
 from listdigest.mail.headers import bytes_to_text, header_fields, param, split_message
 
-_DIFF_RE = re.compile(rb"\n(?:diff --git |Index: |--- (?:a/|\S[^\n]*\r?\n\+\+\+ ))")
 _INBODY_NAMES = "From|Subject|Date|Reply-To|Message-I[Dd]|Sender"
 _INBODY_RE = re.compile(rf"({_INBODY_NAMES}):[ \t]*(.*)")
 _INBODY_START_RE = re.compile(rf"(?:[ \t]*\r?\n)*(?:{_INBODY_NAMES}):".encode())
-#: At most 12 digits a count: a longer number is no diffstat (and would overflow SQLite).
-_DIFFSTAT_RE = re.compile(
-    rb" *(\d{1,12}) files? changed(?:, (\d{1,12}) insertions?\(\+\))?"
+#: What each line of a body is looked at for, in one pass from the body's start to
+#: the diff: a trailer, a diffstat's summary line, a signature line ``-- ``, or the
+#: start of the diff (``diff --git``, ``Index:``, ``--- a/`` or a ``---``/``+++``
+#: pair), which ends the pass. The pattern starts with the newline, so the regex
+#: engine jumps from line to line (memchr) instead of trying every byte of long quoted
+#: replies; each alternative starts with other characters, so a line is tried once.
+#: At most 12 digits a count: a longer number is no diffstat (and would overflow
+#: SQLite). A trailer's trailing blanks are stripped after (a lazy match would try each).
+_LINE_RE = re.compile(
+    rb"\n(?:((?:[A-Za-z][A-Za-z0-9]*+-)+by|Fixes|Link|Closes|Cc|CC):[ \t]+(\S[^\n]*)"
+    rb"| *(\d{1,12}) files? changed(?:, (\d{1,12}) insertions?\(\+\))?"
     rb"(?:, (\d{1,12}) deletions?\(-\))?"
+    rb"|-- (?=(\r?)\n)"
+    rb"|(?:diff --git |Index: |--- (?:a/|\S[^\n]*\r?\n\+\+\+ )))"
 )
-#: A trailer starts a line: the pattern begins with the newline, so the regex engine
-#: jumps from line to line (memchr) instead of trying every byte of long quoted replies.
-_TRAILER_RE = re.compile(
-    rb"\n((?:[A-Za-z][A-Za-z0-9]*-)+by|Fixes|Link|Closes|Cc|CC):[ \t]+(\S[^\n]*)"
-)  # the value's trailing blanks are stripped after: a lazy match would try each blank
 _TEXT_TYPES = ("text/plain", "text/x-patch", "text/x-diff", "text/x-log")
 #: The files a diff touches: git's ``diff --git a/X b/X`` line, else ``+++ b/X``.
 _GIT_PATH_RE = re.compile(rb"\ndiff --git a/(\S+) ")
@@ -44,13 +48,16 @@ class Body:
     of an archive are counted, not displayed.
     """
 
-    __slots__ = ("_charset", "_data", "_delsp", "_diff", "_end", "_flowed", "_start")
+    __slots__ = ("_charset", "_data", "_delsp", "_diff", "_diffstat", "_end", "_flowed",
+                 "_start", "_trailers")
 
     def __init__(self, data: bytes, start: int, end: int, charset: str | None, *,
-                 flowed: bool = False, delsp: bool = False, diff: int = -1) -> None:
+                 flowed: bool = False, delsp: bool = False, diff: int = -1,
+                 trailers: tuple[tuple[bytes, bytes], ...] = (),
+                 diffstat: tuple[int, int, int] | None = None) -> None:
         self._data, self._start, self._end = data, start, end
         self._charset, self._flowed, self._delsp = charset, flowed, delsp
-        self._diff = diff
+        self._diff, self._trailers, self._diffstat = diff, trailers, diffstat
 
     @property
     def has_diff(self) -> bool:
@@ -90,24 +97,13 @@ class Body:
     @property
     def diffstat(self) -> tuple[int, int, int] | None:
         """(files changed, insertions, deletions) from the last diffstat summary line."""
-        data, lo, hi = self._data, self._start, self._end
-        pos = data.rfind(b" changed", lo, hi)
-        while pos != -1:
-            begin = max(data.rfind(b"\n", lo, pos) + 1, lo)
-            if d := _DIFFSTAT_RE.match(data, begin, hi):
-                return int(d.group(1)), int(d.group(2) or 0), int(d.group(3) or 0)
-            # The summary starts its line: the other " changed" of this line are no use,
-            # and looking at each again would cost a line's length each (quadratic).
-            pos = data.rfind(b" changed", lo, begin)
-        return None
+        return self._diffstat
 
     @property
     def trailers(self) -> tuple[tuple[str, str], ...]:
         """Trailers such as ``("Reviewed-by", "A <a@b>")`` that start a line (not quoted)."""
-        return tuple(
-            (m.group(1).decode(), bytes_to_text(m.group(2).rstrip(b" \t\r"), self._charset))
-            for m in _TRAILER_RE.finditer(self._data, self._start - 1, self._end)
-        )
+        return tuple((key.decode(), bytes_to_text(value.rstrip(b" \t\r"), self._charset))
+                     for key, value in self._trailers)
 
 
 def decode_payload(data: bytes, encoding: str) -> bytes:
@@ -222,32 +218,51 @@ def _multipart_text(ctype: str, body: bytes, depth: int = 0) -> tuple[bytes, str
 
 def parse_body(fields: dict[str, str], raw: bytes, body_start: int) -> Body:
     """Locate the commit-message section of a message body: after the header, up to
-    the diff or the ``-- `` signature, whichever comes first."""
+    the diff or the ``-- `` signature, whichever comes first; with the trailers and the
+    last diffstat summary line in it."""
     data, start, charset = _text_region(fields, raw, body_start)
-    diff = diff_start(data, start)
+    diff, lines = _scan_lines(data, start)
     end = len(data) if diff == -1 else max(diff, start)
-    sig = data.find(b"\n-- \n", start - 1, end)
+    # The first "-- " line ending in LF, else (in mail with a CR) the first in CRLF,
+    # each wholly before the diff; else a "-- " just before it.
+    sig = next((m.start() for m in lines if m.group(6) == b"" and m.start() + 5 <= end), -1)
     if sig == -1 and data.find(b"\r", start, end) != -1:  # memchr first: CRLF is rare
-        sig = data.find(b"\n-- \r\n", start - 1, end)
+        sig = next((m.start() for m in lines if m.group(6) and m.start() + 6 <= end), -1)
     if sig == -1 and data.endswith(b"\n-- ", start - 1, end):
         sig = end - 4
     if sig != -1:
         end = max(sig, start)
+    trailers = tuple((m.group(1), m.group(2)) for m in lines
+                     if m.group(1) is not None and m.end() <= end)
+    stat = next((m for m in reversed(lines) if m.group(3) is not None and m.end() <= end), None)
+    diffstat = None if stat is None else (
+        int(stat.group(3)), int(stat.group(4) or 0), int(stat.group(5) or 0))
     ctype = fields.get("content-type", "")
     flowed = (param(ctype, "format") or "").lower() == "flowed"
     delsp = (param(ctype, "delsp") or "").lower() == "yes"
-    return Body(data, start, end, charset, flowed=flowed, delsp=delsp, diff=diff)
+    return Body(data, start, end, charset, flowed=flowed, delsp=delsp, diff=diff,
+                trailers=trailers, diffstat=diffstat)
+
+
+def _scan_lines(data: bytes, start: int) -> tuple[int, list[re.Match[bytes]]]:
+    """Where the diff starts (-1: nowhere), and the trailer, diffstat and signature
+    lines before it, from one pass of :data:`_LINE_RE` over the lines from ``start``
+    (the byte before it is a newline, as after a header)."""
+    found: list[re.Match[bytes]] = []
+    for m in _LINE_RE.finditer(data, max(start - 1, 0)):
+        if m.lastindex is None:  # the diff's alternative has no group
+            return m.start(), found
+        found.append(m)
+    return -1, found
 
 
 def diff_start(data: bytes, start: int = 0) -> int:
     """Offset of the first line at or after ``start`` that starts a diff (``diff --git``,
     ``Index:``, ``--- a/`` or a ``---``/``+++`` pair), or -1. One search that stops at
-    the first such line: the pattern starts with a newline, so the regex engine jumps
-    from line to line (memchr), and each try reads at most its own line and the next.
-    The line-start needle assumes the byte before ``start`` is a newline (as after a
+    the first such line, each try reading at most its own line and the next. The
+    line-start needle assumes the byte before ``start`` is a newline (as after a
     header), so the search begins at ``start - 1``."""
-    m = _DIFF_RE.search(data, max(start - 1, 0))
-    return -1 if m is None else m.start()
+    return _scan_lines(data, start)[0]
 
 
 def _strip_inbody(text: str) -> tuple[str, dict[str, str]]:
