@@ -366,7 +366,28 @@ _NOT_ASKED_RE = re.compile(
 
 def asks_for_new_version(body: str) -> bool:
     """Whether the reply's own text asks the author for a new version of the series."""
-    return any(_asks(line) for line in _lines(body) if line)  # quoted lines are blank
+    return _asks_in(_own_text(body))
+
+
+def _own_text(body: str) -> str:
+    """The lines of ``body`` that :func:`_lines` keeps, each after a newline: quoted
+    lines and the signature left out."""
+    return _QUOTED_LINES_RE.sub("", "\n" + body[:_signature_at(body)])
+
+
+def _asks_in(own: str) -> bool:
+    """:func:`asks_for_new_version` of a body whose own text is ``own``: each of its
+    lines as :func:`_lines` cuts it, tried only when it holds a word a request needs
+    (or a letter that lower-casing cannot stand for)."""
+    for line in own.split("\n"):
+        line = line[:_MAX_LINE].rstrip()
+        if not line or line.lstrip().startswith((">", "|")):
+            continue
+        low = line.lower()
+        if (any(w in low for w in _RESPIN_WORDS)
+                or (not line.isascii() and any(c in line for c in _FOLDED))) and _asks(line):
+            return True
+    return False
 
 
 #: Words a request for a new version holds one of (_RESPIN_RE), and words an applied
@@ -392,7 +413,7 @@ def judge_reply(body: str, raw: bytes) -> tuple[AppliedNote | None, bool]:
     lower case: most replies quote a patch and say a few lines. APPLIED_HINT, a search
     of the whole raw message, is tried only then. The results are those of both checks
     run on every reply."""
-    own = _QUOTED_LINES_RE.sub("", "\n" + body[:_signature_at(body)])
+    own = _own_text(body)
     if not own.isascii() and any(c in own for c in _FOLDED):
         applied = respin = True  # lower-casing cannot stand for the patterns' folding
     else:
@@ -401,7 +422,7 @@ def judge_reply(body: str, raw: bytes) -> tuple[AppliedNote | None, bool]:
         respin = any(w in low for w in _RESPIN_WORDS)
     if applied and APPLIED_HINT.search(raw) and (note := find_applied(body)) is not None:
         return note, False
-    return None, respin and asks_for_new_version(body)
+    return None, respin and _asks_in(own)
 
 
 def _signature_at(body: str) -> int:

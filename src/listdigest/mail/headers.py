@@ -75,12 +75,17 @@ def header_fields(block: bytes) -> dict[str, str]:
         block = block.partition(b"\n")[2]
     block = b"\n" + block
     for m in _FIELD_RE.finditer(block.lower()):  # same offsets: only ASCII changes case
-        key = m.group(1).decode()
+        key = _NAMES[m.group(1)]
         if key not in fields:
             lo, hi = m.span(2)
             value = bytes_to_text(block[lo:hi])
-            fields[key] = (_FOLD_RE.sub("", value) if "\n" in value else value).strip()
+            if "\n" in value:  # every newline of a value starts a folded line
+                value = _FOLD_RE.sub("", value) if "\r" in value else value.replace("\n", "")
+            fields[key] = value.strip()
     return fields
+
+
+_NAMES = {name.encode(): name for name in WANTED}
 
 
 def bytes_to_text(data: bytes, charset: str | None = None) -> str:

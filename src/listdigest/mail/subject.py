@@ -115,13 +115,24 @@ def parse_subject(full: str) -> Subject:
     version = 1
     counter = total = None
     for t in tags:
-        if (v := _VERSION_RE.match(t)) and version == 1:
-            version = int(v.group(1))
-        elif (c := _COUNTER_RE.match(t)) and counter is None:
-            counter, total = int(c.group(1)), int(c.group(2))
+        tag_version, tag_counter = _numbers(t)
+        if tag_version is not None and version == 1:
+            version = tag_version
+        elif tag_counter is not None and counter is None:
+            counter, total = tag_counter
     is_pull = "PULL" in upper or "GIT PULL" in " ".join(upper)
     return Subject(
         full=full, text=rest.strip(), tags=tuple(tags), is_reply=is_reply,
         is_patch=is_patch and not is_reply, is_pull=is_pull and not is_reply,
         version=version, counter=counter, total=total,
     )
+
+
+@lru_cache(maxsize=4096)
+def _numbers(tag: str) -> tuple[int | None, tuple[int, int] | None]:
+    """The version (``v2``) and the counter (``3/7``) a tag gives, if any: read once per
+    distinct tag (a list's subjects use a few hundred)."""
+    v = _VERSION_RE.match(tag)
+    c = _COUNTER_RE.match(tag)
+    return (int(v.group(1)) if v else None,
+            (int(c.group(1)), int(c.group(2))) if c else None)
