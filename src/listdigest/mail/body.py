@@ -24,11 +24,13 @@ _INBODY_START_RE = re.compile(rf"(?:[ \t]*\r?\n)*(?:{_INBODY_NAMES}):".encode())
 #: start of the diff (``diff --git``, ``Index:``, ``--- a/`` or a ``---``/``+++``
 #: pair), which ends the pass. The pattern starts with the newline, so the regex
 #: engine jumps from line to line (memchr) instead of trying every byte of long quoted
-#: replies; each alternative starts with other characters, so a line is tried once.
+#: replies; each alternative starts with other characters, so a line is tried once,
+#: and the lookahead turns away the rest (quoted lines, most of a reply) in one test.
 #: At most 12 digits a count: a longer number is no diffstat (and would overflow
 #: SQLite). A trailer's trailing blanks are stripped after (a lazy match would try each).
 _LINE_RE = re.compile(
-    rb"\n(?:((?:[A-Za-z][A-Za-z0-9]*+-)+by|Fixes|Link|Closes|Cc|CC):[ \t]+(\S[^\n]*)"
+    rb"\n(?=[-A-Za-z0-9 ])"
+    rb"(?:((?:[A-Za-z][A-Za-z0-9]*+-)+by|Fixes|Link|Closes|Cc|CC):[ \t]+(\S[^\n]*)"
     rb"| *(\d{1,12}) files? changed(?:, (\d{1,12}) insertions?\(\+\))?"
     rb"(?:, (\d{1,12}) deletions?\(-\))?"
     rb"|-- (?=(\r?)\n)"
@@ -225,18 +227,24 @@ def parse_body(fields: dict[str, str], raw: bytes, body_start: int) -> Body:
     end = len(data) if diff == -1 else max(diff, start)
     # The first "-- " line ending in LF, else (in mail with a CR) the first in CRLF,
     # each wholly before the diff; else a "-- " just before it.
-    sig = next((m.start() for m in lines if m.group(6) == b"" and m.start() + 5 <= end), -1)
-    if sig == -1 and data.find(b"\r", start, end) != -1:  # memchr first: CRLF is rare
-        sig = next((m.start() for m in lines if m.group(6) and m.start() + 6 <= end), -1)
+    sig = -1
+    if lines:  # most replies have no trailer, diffstat or signature line
+        sig = next((m.start() for m in lines if m.group(6) == b"" and m.start() + 5 <= end), -1)
+        if sig == -1 and data.find(b"\r", start, end) != -1:  # memchr first: CRLF is rare
+            sig = next((m.start() for m in lines if m.group(6) and m.start() + 6 <= end), -1)
     if sig == -1 and data.endswith(b"\n-- ", start - 1, end):
         sig = end - 4
     if sig != -1:
         end = max(sig, start)
-    trailers = tuple((m.group(1), m.group(2)) for m in lines
-                     if m.group(1) is not None and m.end() <= end)
-    stat = next((m for m in reversed(lines) if m.group(3) is not None and m.end() <= end), None)
-    diffstat = None if stat is None else (
-        int(stat.group(3)), int(stat.group(4) or 0), int(stat.group(5) or 0))
+    trailers: tuple[tuple[bytes, bytes], ...] = ()
+    diffstat = None
+    if lines:
+        trailers = tuple((m.group(1), m.group(2)) for m in lines
+                         if m.group(1) is not None and m.end() <= end)
+        stat = next((m for m in reversed(lines) if m.group(3) is not None and m.end() <= end),
+                    None)
+        if stat is not None:
+            diffstat = int(stat.group(3)), int(stat.group(4) or 0), int(stat.group(5) or 0)
     ctype = fields.get("content-type", "")
     flowed = (param(ctype, "format") or "").lower() == "flowed"
     delsp = (param(ctype, "delsp") or "").lower() == "yes"

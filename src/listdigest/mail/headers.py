@@ -13,6 +13,7 @@ from __future__ import annotations
 import binascii
 import codecs
 import re
+from functools import lru_cache
 
 _FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
 _ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
@@ -152,8 +153,10 @@ def _decode_word(m: re.Match[str]) -> str:
     return bytes_to_text(data, charset)
 
 
+@lru_cache(maxsize=4096)
 def param(value: str, name: str) -> str | None:
-    """A parameter of a structured field such as Content-Type (``charset``, ``format``)."""
+    """A parameter of a structured field such as Content-Type (``charset``, ``format``);
+    remembered, as a list's messages repeat a few dozen Content-Types."""
     if "=" not in value or name not in value.lower():  # most fields lack the one asked for
         return None
     pattern = _PARAM_RES.get(name)

@@ -102,7 +102,8 @@ def parse_subject(full: str) -> Subject:
             continue
         if m := _BRACKET_RE.match(rest, pos):
             group = m.group(1)
-            of = _OF_RE.search(group)
+            # (the search only where "of" is: most groups are "PATCH v2 3/7")
+            of = _OF_RE.search(group) if "of" in group.lower() else None
             if of:
                 group = group[: of.start()] + f" {of.group(1)}/{of.group(2)} " + group[of.end():]
             tags.extend(t for t in _TOKEN_SPLIT_RE.split(group) if t)
