@@ -181,13 +181,9 @@ _BOT_RE = re.compile(
 def _lines(body: str) -> list[str]:
     """The reply's own lines, each cut to :data:`_MAX_LINE`, quoted lines as blanks (a
     quote ends a paragraph), stopping at the signature."""
-    out: list[str] = []
-    for line in body.split("\n"):
-        line = line[:_MAX_LINE].rstrip()
-        if line == "--":  # "-- " once stripped
-            break
-        out.append("" if line.lstrip().startswith((">", "|")) else line)
-    return out
+    end = _signature_at(body)  # where the line "--" ("-- " once stripped) starts, + 1
+    cut = [line[:_MAX_LINE].rstrip() for line in body[:end - 1].split("\n")] if end else []
+    return ["" if line.lstrip().startswith((">", "|")) else line for line in cut]
 
 
 _SENTENCE_START_RE = re.compile(r"[.!?] +(?=[A-Z])| -- ")
@@ -293,7 +289,7 @@ def _listing(lines: list[str]) -> tuple[tuple[int, ...], tuple[str, ...], int]:
     total = 0
     pending: int | None = None
     for line in lines:
-        if m := _ENTRY_RE.match(line):
+        if "]" in line and (m := _ENTRY_RE.match(line)):  # the test first: most lines fail
             pending, total = int(m.group(1)), max(total, int(m.group(2)))
         elif pending is not None and (c := _COMMIT_RE.match(line)):
             numbers.append(pending)
@@ -317,7 +313,7 @@ def _note(lines: list[str], tree: str | None, branch: str | None,
 def find_applied(body: str) -> AppliedNote | None:
     """The applied/queued note of a reply's decoded body, or None when it has none."""
     lines = _lines(body)
-    for line in lines:
+    for line in lines if "This " in body else ():  # patchwork-bot's opening words
         if m := _BOT_RE.match(line.strip()):
             return _note(lines, m.group("tree"), m.group("branch"), None, False)
     for opening in _openings(lines):
