@@ -23,13 +23,15 @@ that can reach it (``_Restart``), a set closed under these rules:
 - and the same for every row so added, until nothing is new.
 
 No state lives in memory between batches (a 2,000,000-message build holds one batch
-and its restart set), and an update of 1,000 messages reads a few hundred rows.
+and its restart set), and an update reads only the earlier rows of the threads it
+continues (kvmarm's last 1,000 messages: 25).
 
 Each row also keeps ``reach``: the earliest place its series can depend on, the least
-of its own place, the ``reach`` of the rows above it registers or joins, and of the
-series those belong to. A range whose rows all reach no earlier than its first patch
-email is grouped by ``group_series`` exactly as the whole archive groups it (see
-``listdigest.indexed_stats``).
+of its own place and the ``reach`` of the earlier rows found by the keys it looks up,
+of every series those belong to, and of the unthreaded rows it may join. A range
+whose patch emails all reach no earlier than its first one (and that no other row
+interleaves) is grouped by ``group_series`` exactly as the whole archive groups it
+(see ``listdigest.indexed_stats``).
 """
 
 from __future__ import annotations
