@@ -69,16 +69,26 @@ def indexed_statistics(archive: Archive, idx: Index, *, rev_from: str | None,
                                    until=until)
     if idx.snapshot:
         return None
+    # The whole index needs no condition: each query then reads the narrowest index that
+    # holds its columns, or the table once.
     where = ("date >= ? AND date <= ?", (lo, hi)) if by_date else \
+        ("1", ()) if rev_from is None and rev_to is None else \
         idx.commit_range(rev_from, rev_to)
     if where is None:
         return None
-    q = _Queries(idx, where[0], where[1])
-    acc = q.accounting()
+    with ThreadPoolExecutor(1) as pool:  # the account's pass beside the duplicates' one
+        counted = pool.submit(_count_rows, idx, *where)
+        q = _Queries(idx, where[0], where[1])
+        acc = q.accounting(counted.result())
     # Every row of the index: the rows' series are the range's (the epochs' counts, not
     # count(*), which would read every row).
     q.whole = acc.commits == q.one("SELECT coalesce(sum(count), 0) FROM epochs", ())[0]
-    first, last = q.one(f"SELECT min(date), max(date) FROM messages WHERE {q.kept}")
+    if where[0] == "1":  # through the date index's ends (min and max read every row)
+        first, last = (q.one(f"SELECT date FROM messages WHERE {q.kept} ORDER BY date {d} "
+                             "LIMIT 1") or (None,) for d in ("", "DESC"))
+        first, last = first[0], last[0]
+    else:
+        first, last = q.one(f"SELECT min(date), max(date) FROM messages WHERE {q.kept}")
     if by_date:
         start = day_label(lo if since else first if first is not None else time.time())
         end = day_label(hi if until else last if last is not None else time.time())
@@ -106,6 +116,21 @@ def indexed_statistics(archive: Archive, idx: Index, *, rev_from: str | None,
     return sel, stats
 
 
+def _count_rows(idx: Index, where: str,
+                args: Args) -> tuple[int, float, float, float, float]:
+    """Commits, date fallbacks, patch emails, replies and messages of the range's rows
+    (duplicates included), in one pass through a connection of the calling thread."""
+    conn = sqlite3.connect(f"{idx.path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        commits, fallbacks, patches, replies, messages = conn.execute(
+            "SELECT count(*), total(reason = '' AND date_ok = 0), total(reason = '' AND "
+            f"{_PATCH}), total(reason = '' AND kind = 'reply'), total(reason = '') "
+            f"FROM messages WHERE {where}", args).fetchone()
+        return commits, fallbacks, patches, replies, messages
+    finally:
+        conn.close()
+
+
 class _Queries:
     """The queries over one range of rows; ``kept`` is its condition for the rows that
     count (a message, and the first of its Message-ID)."""
@@ -128,10 +153,12 @@ class _Queries:
     def _duplicates(self) -> tuple[list[Message], list[int]]:
         """Rows whose Message-ID an earlier row of the range has: their messages (said
         with -v) and rowids (left out of every count)."""
+        # A row with a Message-ID holds a message (its reason is ''): over the whole index
+        # the inner query reads the Message-ID index alone.
         rows = self.db.execute(
             f"SELECT rowid, {', '.join(COLUMNS)} FROM messages WHERE {self.where} AND "
             f"reason = '' AND message_id IN (SELECT message_id FROM messages WHERE "
-            f"{self.where} AND reason = '' AND message_id != '' GROUP BY message_id "
+            f"{self.where} AND message_id != '' GROUP BY message_id "
             "HAVING count(*) > 1) ORDER BY epoch, pos", (*self.args, *self.args))
         seen: set[str] = set()
         messages, rowids = [], []
@@ -145,13 +172,10 @@ class _Queries:
             seen.add(msg.message_id)
         return messages, rowids
 
-    def accounting(self) -> Accounting:
-        """The account ``collect`` gives of the same rows (one pass; the duplicates'
-        kinds taken off)."""
-        commits, fallbacks, patches, replies, messages = self.one(
-            "SELECT count(*), total(reason = '' AND date_ok = 0), total(reason = '' AND "
-            f"{_PATCH}), total(reason = '' AND kind = 'reply'), total(reason = '') "
-            f"FROM messages WHERE {self.where}", self.args)
+    def accounting(self, counted: tuple[int, float, float, float, float]) -> Accounting:
+        """The account ``collect`` gives of the same rows, from ``_count_rows``' figures
+        (the duplicates' kinds taken off)."""
+        commits, fallbacks, patches, replies, messages = counted
         skipped = [Skip(c, r) for c, r in self.db.execute(
             f"SELECT commit_id, reason FROM messages WHERE {self.where} AND reason != '' "
             "ORDER BY epoch, pos", self.args)] if messages < commits else []
@@ -179,24 +203,26 @@ class _Queries:
             return periods.get(key) or periods.setdefault(key, Period(key))
 
         with ThreadPoolExecutor(1) as pool:
-            series = pool.submit(self._series, by)
+            series = pool.submit(self._series, by, label)
             named = self._counts(label, period)
             for key, n in series.result().items():
                 period(key).series = n
+        for key, _ in self._review_rows:
+            period(key).reviews += 1
         order = sorted(named.items(), key=lambda item: item[1][0])
         return [periods[k] for k in sorted(periods)], [(nm, a, n) for (nm, a), (_, n) in order]
 
     def _counts(self, label: str,
                 period: Callable[[str], Period]) -> dict[tuple[str, str], list[int]]:
-        """Every figure but the series into ``period(key)``; the patch emails per (name,
-        address): [first position, count]."""
+        """Messages, patch emails, replies, contributors and newcomers into
+        ``period(key)``; the patch emails per (name, address): [first position, count]."""
         for key, n, patches, replies in self.db.execute(
                 f"SELECT {label} AS p, count(*), total({_PATCH}), total(kind = 'reply') "
                 f"FROM messages WHERE {self.kept} GROUP BY p", self.kept_args):
             p = period(key)
             p.messages, p.patch_emails, p.replies = n, int(patches), int(replies)
         # One pass over the patch emails: per period and person, their count, first date
-        # and first position.
+        # and first position. (One query with the one above sorts every row by person.)
         named: dict[tuple[str, str], list[int]] = {}
         first: dict[str, tuple[int, str]] = {}
         for key, addr, name, n, date, pos in self.db.execute(
@@ -212,21 +238,21 @@ class _Queries:
                 first[addr] = (date, key)
         for _, key in first.values():
             period(key).newcomers += 1
-        self._review_rows = self._reviews(label)
-        for key, _ in self._review_rows:
-            period(key).reviews += 1
         return named
 
-    def _series(self, by: str) -> Counter[str]:
-        """Series per period (of their first message), read through a connection of
-        this thread (a connection belongs to the thread that made it)."""
+    def _series(self, by: str, label: str) -> Counter[str]:
+        """Series per period (of their first message), and the review rows, read through
+        a connection of this thread (a connection belongs to the thread that made it)."""
         conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             if self.whole:
-                return Counter(dict(conn.execute(
+                series = Counter(dict(conn.execute(
                     f"SELECT p, count(*) FROM (SELECT {period_sql(by, 'min(date)')} AS p "
                     "FROM messages WHERE series IS NOT NULL GROUP BY series) GROUP BY p")))
-            return self._range_series(conn, by)
+            else:
+                series = self._range_series(conn, by)
+            self._review_rows = self._reviews(conn, label)
+            return series
         finally:
             conn.close()
 
@@ -268,10 +294,10 @@ class _Queries:
             (*args, cut))))
         return counts
 
-    def _reviews(self, label: str) -> list[tuple[str, str]]:
+    def _reviews(self, conn: sqlite3.Connection, label: str) -> list[tuple[str, str]]:
         """Each review trailer of a reply (``review_trailers``): its period and value,
         in archive order."""
-        return self.db.execute(
+        return conn.execute(
             f"SELECT {label}, json_extract(t.value, '$[1]') FROM (SELECT epoch, pos, date,"
             f" trailers FROM messages WHERE {self.kept} AND kind = 'reply' AND trailers !="
             " '[]') AS m, json_each(m.trailers) AS t WHERE lower(json_extract(t.value,"
