@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 from urllib.parse import quote
 
 from listdigest.errors import ListdigestError
+from listdigest.index.history import lead_blobs
 from listdigest.mail.address import parse_address
 from listdigest.mail.body import cover_text
 from listdigest.mail.message import Message, commit_message, message_date
@@ -46,6 +47,8 @@ from listdigest.stats.history import Day, per_day
 
 if TYPE_CHECKING:  # digest reads through an index when one is given; only its type is needed
     from listdigest.index import Index
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +239,9 @@ class Selection:
     """The --since/--until of a date range, in seconds."""
     bodies: dict[str, str] = field(default_factory=dict)
     """Sections a git scan kept (``shown``), by blob: not read from git again."""
+    leads: Callable[[], dict[str, str]] | None = None
+    """For a date range read from the index: waits for the sections of its cover
+    letters and first patches, which git reads in a thread from the start."""
 
     @property
     def end_label(self) -> str:
@@ -275,6 +281,7 @@ def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
     by_date, lo, hi = range_bounds(archive, rev_from=rev_from, rev_to=rev_to, since=since,
                                    until=until)
     keep = Window(lo, hi) if by_date else None
+    leads = None
     if idx is None:
         entries = list(archive.commits(rev_from, rev_to))
         items = []
@@ -288,6 +295,12 @@ def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
                 progress(len(items), len(entries))
     else:
         bodies = {}
+        if by_date:
+            # What a digest shows is known only once its series are, but it is nearly
+            # always the range's cover letters and first patches: git reads those now,
+            # in a thread, while the rows become records and are grouped.
+            found = lead_blobs(idx, lo, hi)
+            leads = behind(lambda: read_sections(archive, found))
         items = idx.scanned_between(lo, hi) if by_date else idx.scanned(rev_from, rev_to)
     messages, acc = collect(items, keep)
     dates = [m.date for m in messages]
@@ -304,7 +317,7 @@ def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
                items[-1].entry.commit if items else start)[:9]
         commits = None
     return Selection(messages, acc, start, end, by_date, commits, first, last, (lo, hi),
-                     bodies)
+                     bodies, leads)
 
 
 def apply_mailmap(archive: Archive, messages: list[Message],
@@ -369,22 +382,26 @@ def build_digest(archive: Archive, messages: list[Message], acc: Accounting, *,
                  dates: tuple[float | None, float | None] = (None, None),
                  followups: Callable[[list[Series]], list[Message]] | None = None,
                  newest: int | None = None, wait_days: int = 7,
-                 tree: Path | None = None, bodies: dict[str, str] | None = None) -> Digest:
+                 tree: Path | None = None, bodies: dict[str, str] | None = None,
+                 leads: Callable[[], dict[str, str]] | None = None) -> Digest:
     """Group, count and fetch the bodies the digest shows (``tree``: a clone of the
     project whose commits name the patches they apply). ``followups`` gives the
     replies in the series' threads beyond the range (from the index); ``newest`` is the
     date the waiting time of a series is counted to (default: the range's newest);
-    ``bodies``: sections the scan kept, by blob (the others are read from git)."""
+    ``bodies``: sections the scan kept, by blob (the others are read from git);
+    ``leads``: waits for the sections of the range's cover letters and first patches,
+    read while the range was (see ``select``)."""
     patches = [m for m in messages if m.is_patch_email]
     series = group_series(patches)
     entries: list[tuple[Series, Message]] = []
     for s in series:
         shown = s.messages if show_all else [m for m in (s.cover, s.first_patch) if m]
         entries.extend((s, m) for m in shown)
-    # What is shown is known once the series are: git reads those bodies (a third of a
-    # week's digest from the index, mostly git resolving deltas) while the replies are
-    # read from the index and the tables counted.
-    shown_bodies = fetch_bodies_behind(archive, [m for _, m in entries], bodies)
+    # Git reads the bodies not read yet (a third of a week's digest from the index,
+    # mostly git resolving deltas) while the replies are read and the tables counted.
+    shown = [m for _, m in entries]
+    shown_bodies = behind(lambda: fetch_bodies(
+        archive, shown, {**(bodies or {}), **(leads() if leads else {})}))
     domains, people = domain_table(patches), contributor_table(patches)
     attach_replies(series, messages + (followups(series) if followups else []))
     judge_replies(series)
@@ -425,24 +442,23 @@ def fetch_bodies(archive: Archive, messages: list[Message],
     return found
 
 
-def fetch_bodies_behind(archive: Archive, messages: list[Message],
-                        kept: dict[str, str] | None = None) -> Callable[[], dict[str, str]]:
-    """``fetch_bodies`` in a thread, started now: the function returned waits for its
-    result (and raises what it raised). The thread mostly waits for git, without the
-    interpreter lock."""
-    result: list[dict[str, str]] = []
+def behind(work: Callable[[], T]) -> Callable[[], T]:
+    """Run ``work`` in a thread, started now; the function returned waits for its result
+    (and raises what it raised). For git's reads of bodies: the thread mostly waits
+    for git, without the interpreter lock, while the range is read and grouped."""
+    result: list[T] = []
     failed: list[BaseException] = []
 
     def run() -> None:
         try:
-            result.append(fetch_bodies(archive, messages, kept))
+            result.append(work())
         except BaseException as exc:  # handed to the caller, which raises it
             failed.append(exc)
 
     reader = threading.Thread(target=run, name="listdigest-bodies", daemon=True)
     reader.start()
 
-    def wait() -> dict[str, str]:
+    def wait() -> T:
         reader.join()
         if failed:
             raise failed[0]
@@ -451,7 +467,28 @@ def fetch_bodies_behind(archive: Archive, messages: list[Message],
     return wait
 
 
-def read_raw(archive: Archive, messages: list[Message]) -> dict[str, bytes]:
+class _Stored(Protocol):
+    """What locates a message's blob: its epoch and blob id (a Message, a _Blob)."""
+
+    @property
+    def epoch(self) -> int: ...
+
+    @property
+    def blob(self) -> str: ...
+
+
+class _Blob(NamedTuple):
+    epoch: int
+    blob: str
+
+
+def read_sections(archive: Archive, blobs: Iterable[tuple[int, str]]) -> dict[str, str]:
+    """The commit message sections of blobs given as (epoch, blob id), by blob id."""
+    raw = read_raw(archive, [_Blob(epoch, blob) for epoch, blob in blobs])
+    return {blob: commit_message(text).section for blob, text in raw.items()}
+
+
+def read_raw(archive: Archive, messages: Sequence[_Stored]) -> dict[str, bytes]:
     """The raw bytes of messages, by blob id (those git can still give)."""
     found: dict[str, bytes] = {}
     for epoch in archive.epochs:

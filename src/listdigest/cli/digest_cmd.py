@@ -103,7 +103,7 @@ def digest_range(archive: Archive, idx: Index | None, *, rev_from: str | None,
                      dates=(sel.first_date, sel.last_date), wait_days=wait_days,
                      followups=(lambda series: followups(use, series, read)) if use else None,
                      newest=newest_date(use) if use else None, tree=tree,
-                     bodies=sel.bodies)
+                     bodies=sel.bodies, leads=sel.leads)
     if use is not None:
         link_postings(use, d.series, d.bodies)
     return d

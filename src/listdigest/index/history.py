@@ -224,6 +224,14 @@ def followups(idx: Index, series: list[Series],
     return [msg for _, _, msg in sorted(found, key=lambda t: (t[0], t[1]))]
 
 
+def lead_blobs(idx: Index, lo: float, hi: float) -> list[tuple[int, str]]:
+    """The (epoch, blob) of the cover letters and first patches dated within [lo, hi]:
+    the bodies a digest of those dates shows, known before its series are."""
+    return [(epoch, blob) for epoch, blob in idx.db.execute(
+        f"SELECT epoch, blob FROM messages WHERE date >= ? AND date <= ? AND {_IS_LEAD} "
+        "AND blob IS NOT NULL", (lo, hi))]
+
+
 def newest_date(idx: Index) -> int:
     """The Date of the newest indexed message, ignoring dates more than a day after the
     newest commit (a wrong clock in one mail must not make every series look old)."""
