@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from listdigest.digest import Accounting, Selection, Skip, range_bounds
 from listdigest.index.db import Index
@@ -131,6 +132,25 @@ def _count_rows(idx: Index, where: str,
         conn.close()
 
 
+def _people(rows: list[tuple[Any, ...]],
+            period: Callable[[str], Period]) -> dict[tuple[str, str], list[int]]:
+    """Contributors and newcomers into ``period(key)`` from the patch emails per period
+    and person; the patch emails per (name, address): [first position, count]."""
+    named: dict[tuple[str, str], list[int]] = {}
+    first: dict[str, tuple[int, str]] = {}
+    for key, addr, name, n, date, pos in rows:
+        period(key).contributors.add(addr)
+        if (seen := named.get((name, addr))) is None:
+            named[(name, addr)] = [pos, n]
+        else:
+            seen[0], seen[1] = min(seen[0], pos), seen[1] + n
+        if addr not in first or date < first[addr][0]:
+            first[addr] = (date, key)
+    for _, key in first.values():
+        period(key).newcomers += 1
+    return named
+
+
 class _Queries:
     """The queries over one range of rows; ``kept`` is its condition for the rows that
     count (a message, and the first of its Message-ID)."""
@@ -145,6 +165,12 @@ class _Queries:
             self.kept_args = (*args, json.dumps(dup_rows))
         self._review_rows: list[tuple[str, str]] = []
         self.whole = False
+        # The whole index, or dates: the stats' narrow covering index beats the table
+        # (the whole index's replies with trailers their own); a range of commits is read
+        # by position.
+        self.narrow = "INDEXED BY messages_stats" if where == "1" or where.startswith(
+            "date") else ""
+        self.reviewed = "INDEXED BY messages_reviewed" if where == "1" else ""
 
     def one(self, sql: str, args: Args | None = None) -> tuple:  # type: ignore[type-arg]
         row = self.db.execute(sql, self.kept_args if args is None else args).fetchone()
@@ -203,46 +229,30 @@ class _Queries:
             return periods.get(key) or periods.setdefault(key, Period(key))
 
         with ThreadPoolExecutor(1) as pool:
-            series = pool.submit(self._series, by, label)
-            named = self._counts(label, period)
-            for key, n in series.result().items():
-                period(key).series = n
-        for key, _ in self._review_rows:
-            period(key).reviews += 1
+            side = pool.submit(self._series, by, label)
+            self._counts(label, period)
+            series, authors = side.result()
+        for key, n in series.items():
+            period(key).series = n
+        named = _people(authors, period)
         order = sorted(named.items(), key=lambda item: item[1][0])
         return [periods[k] for k in sorted(periods)], [(nm, a, n) for (nm, a), (_, n) in order]
 
-    def _counts(self, label: str,
-                period: Callable[[str], Period]) -> dict[tuple[str, str], list[int]]:
-        """Messages, patch emails, replies, contributors and newcomers into
-        ``period(key)``; the patch emails per (name, address): [first position, count]."""
+    def _counts(self, label: str, period: Callable[[str], Period]) -> None:
+        """Messages, patch emails, replies and reviews into ``period(key)``."""
         for key, n, patches, replies in self.db.execute(
                 f"SELECT {label} AS p, count(*), total({_PATCH}), total(kind = 'reply') "
-                f"FROM messages WHERE {self.kept} GROUP BY p", self.kept_args):
+                f"FROM messages {self.narrow} WHERE {self.kept} GROUP BY p", self.kept_args):
             p = period(key)
             p.messages, p.patch_emails, p.replies = n, int(patches), int(replies)
-        # One pass over the patch emails: per period and person, their count, first date
-        # and first position. (One query with the one above sorts every row by person.)
-        named: dict[tuple[str, str], list[int]] = {}
-        first: dict[str, tuple[int, str]] = {}
-        for key, addr, name, n, date, pos in self.db.execute(
-                f"SELECT {label} AS p, author_addr, author_name, count(*), min(date), "
-                f"min(epoch * 4294967296 + pos) FROM messages WHERE {self.kept} AND "
-                f"{_PATCH} GROUP BY p, author_addr, author_name", self.kept_args):
-            period(key).contributors.add(addr)
-            if (seen := named.get((name, addr))) is None:
-                named[(name, addr)] = [pos, n]
-            else:
-                seen[0], seen[1] = min(seen[0], pos), seen[1] + n
-            if addr not in first or date < first[addr][0]:
-                first[addr] = (date, key)
-        for _, key in first.values():
-            period(key).newcomers += 1
-        return named
+        self._review_rows = self._reviews(self.db, label)
+        for key, _ in self._review_rows:
+            period(key).reviews += 1
 
-    def _series(self, by: str, label: str) -> Counter[str]:
-        """Series per period (of their first message), and the review rows, read through
-        a connection of this thread (a connection belongs to the thread that made it)."""
+    def _series(self, by: str, label: str) -> tuple[Counter[str], list[tuple[Any, ...]]]:
+        """Series per period (of their first message), and the patch emails per period
+        and person (count, first date, first position), read through a connection of
+        this thread (a connection belongs to the thread that made it)."""
         conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             if self.whole:
@@ -251,8 +261,13 @@ class _Queries:
                     "FROM messages WHERE series IS NOT NULL GROUP BY series) GROUP BY p")))
             else:
                 series = self._range_series(conn, by)
-            self._review_rows = self._reviews(conn, label)
-            return series
+            # (One query with the counts' sorts every row by person.)
+            authors = conn.execute(
+                f"SELECT {label} AS p, author_addr, author_name, count(*), min(date), "
+                f"min(epoch * 4294967296 + pos) FROM messages {self.narrow} WHERE "
+                f"{self.kept} AND {_PATCH} GROUP BY p, author_addr, author_name",
+                self.kept_args).fetchall()
+            return series, authors
         finally:
             conn.close()
 
@@ -299,8 +314,9 @@ class _Queries:
         in archive order."""
         return conn.execute(
             f"SELECT {label}, json_extract(t.value, '$[1]') FROM (SELECT epoch, pos, date,"
-            f" trailers FROM messages WHERE {self.kept} AND kind = 'reply' AND trailers !="
-            " '[]') AS m, json_each(m.trailers) AS t WHERE lower(json_extract(t.value,"
+            f" trailers FROM messages {self.reviewed} WHERE {self.kept} AND kind = 'reply'"
+            " AND trailers != '[]') AS m, json_each(m.trailers) AS t WHERE"
+            " lower(json_extract(t.value,"
             f" '$[0]')) IN ({_REVIEWS}) ORDER BY m.epoch, m.pos, t.id",
             self.kept_args).fetchall()
 

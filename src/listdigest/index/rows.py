@@ -111,6 +111,12 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     "CREATE INDEX IF NOT EXISTS messages_change_id ON messages (change_id) WHERE change_id != ''",
     "CREATE INDEX IF NOT EXISTS messages_unread ON messages (epoch) WHERE blob IS NOT NULL"
     " AND reason != ''",
+    # stats over a whole index or dates: every count's columns in a row a twentieth of
+    # the table's, and the replies that have trailers (the reviews).
+    "CREATE INDEX IF NOT EXISTS messages_stats ON messages (date, reason, kind, date_ok,"
+    " author_addr, author_name, epoch, pos)",
+    "CREATE INDEX IF NOT EXISTS messages_reviewed ON messages (epoch, pos)"
+    " WHERE kind = 'reply' AND trailers != '[]'",
     *GROUPING_INDEXES,
     """CREATE TABLE IF NOT EXISTS epochs (
     epoch INTEGER PRIMARY KEY,
