@@ -51,7 +51,7 @@ class Body:
     """
 
     __slots__ = ("_charset", "_data", "_delsp", "_diff", "_diffstat", "_end", "_flowed",
-                 "_start", "_trailers")
+                 "_start", "_stripped", "_trailers")
 
     def __init__(self, data: bytes, start: int, end: int, charset: str | None, *,
                  flowed: bool = False, delsp: bool = False, diff: int = -1,
@@ -60,6 +60,7 @@ class Body:
         self._data, self._start, self._end = data, start, end
         self._charset, self._flowed, self._delsp = charset, flowed, delsp
         self._diff, self._trailers, self._diffstat = diff, trailers, diffstat
+        self._stripped: tuple[str, dict[str, str]] | None = None
 
     @property
     def has_diff(self) -> bool:
@@ -84,17 +85,24 @@ class Body:
             text = text.replace("\r\n", "\n")
         return unflow(text, self._delsp) if self._flowed else text
 
+    def _split(self) -> tuple[str, dict[str, str]]:
+        """The text without its in-body headers, and those headers: decoded once for
+        both (a patch sent for its author gives the author and is shown)."""
+        if self._stripped is None:
+            self._stripped = _strip_inbody(self._text())
+        return self._stripped
+
     @property
     def section(self) -> str:
         """The commit message section: in-body headers, diff and signature removed."""
-        return _strip_inbody(self._text())[0].rstrip()
+        return self._split()[0].rstrip()
 
     @property
     def inbody(self) -> dict[str, str]:
         """In-body header fields (``from``, ``subject``, ``date``), lower-case keys."""
         if not _INBODY_START_RE.match(self._data, self._start, self._end):
             return {}
-        return _strip_inbody(self._text())[1]
+        return self._split()[1]
 
     @property
     def diffstat(self) -> tuple[int, int, int] | None:

@@ -79,7 +79,11 @@ def header_fields(block: bytes) -> dict[str, str]:
         key = _NAMES[m.group(1)]
         if key not in fields:
             lo, hi = m.span(2)
-            value = bytes_to_text(block[lo:hi])
+            raw = block[lo:hi]
+            try:  # bytes_to_text without a charset, inline: a dozen values a message
+                value = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                value = raw.decode("cp1252", "replace")
             if "\n" in value:  # every newline of a value starts a folded line
                 value = _FOLD_RE.sub("", value) if "\r" in value else value.replace("\n", "")
             fields[key] = value.strip()
