@@ -380,7 +380,7 @@ def _asks_in(own: str) -> bool:
         if not line or line.lstrip().startswith((">", "|")):
             continue
         low = line.lower()
-        if (any(w in low for w in _RESPIN_WORDS)
+        if (any(map(low.__contains__, _RESPIN_WORDS))
                 or (not line.isascii() and any(c in line for c in _FOLDED))) and _asks(line):
             return True
     return False
@@ -414,8 +414,8 @@ def judge_reply(body: str, raw: bytes) -> tuple[AppliedNote | None, bool]:
         applied = respin = True  # lower-casing cannot stand for the patterns' folding
     else:
         low = own.lower()
-        applied = any(w in low for w in _APPLIED_WORDS)
-        respin = any(w in low for w in _RESPIN_WORDS)
+        applied = any(map(low.__contains__, _APPLIED_WORDS))
+        respin = any(map(low.__contains__, _RESPIN_WORDS))
     if applied and APPLIED_HINT.search(raw) and (note := find_applied(body)) is not None:
         return note, False
     return None, respin and _asks_in(own)
