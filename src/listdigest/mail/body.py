@@ -233,12 +233,12 @@ def parse_body(fields: dict[str, str], raw: bytes, body_start: int) -> Body:
     data, start, charset = _text_region(fields, raw, body_start)
     diff, lines = _scan_lines(data, start)
     end = len(data) if diff == -1 else max(diff, start)
-    # The first "-- " line ending in LF, else (in mail with a CR) the first in CRLF,
-    # each wholly before the diff; else a "-- " just before it.
+    # The first "-- " line ending in LF, else the first in CRLF, each wholly before the
+    # diff; else a "-- " just before it.
     sig = -1
     if lines:  # most replies have no trailer, diffstat or signature line
         sig = next((m.start() for m in lines if m.group(6) == b"" and m.start() + 5 <= end), -1)
-        if sig == -1 and data.find(b"\r", start, end) != -1:  # memchr first: CRLF is rare
+        if sig == -1:
             sig = next((m.start() for m in lines if m.group(6) and m.start() + 6 <= end), -1)
     if sig == -1 and data.endswith(b"\n-- ", start - 1, end):
         sig = end - 4

@@ -43,7 +43,7 @@ _COMMON_DATE_RE = re.compile(
 #: says (``[GIT] Networking``).
 _PULL_BODY_RE = re.compile(r"(?im)^are available in the git repository at")
 #: The lines b4 and ``git format-patch --base`` write below a cover letter's diffstat
-#: (or a patch's diff); the pattern starts with the newline for a fast scan.
+#: (or a patch's diff), each found by its first bytes and then matched.
 _TAIL_RE = re.compile(rb"\n(change-id|base-commit): *([\x21-\x7e]{1,200})")
 
 @dataclass(frozen=True, slots=True)
@@ -265,9 +265,17 @@ def _tail_fields(raw: bytes, body_start: int) -> dict[str, str]:
     """``change_id`` and ``base_commit`` from the lines that start with them (the first
     of each), read off the raw bytes."""
     found: dict[str, str] = {}
-    for m in _TAIL_RE.finditer(raw, max(body_start - 1, 0)):
-        found.setdefault(m.group(1).decode().replace("-", "_"), m.group(2).decode())
+    for needle, name in _TAIL_NAMES:  # bytes.find skips ahead by the needle's length
+        pos = raw.find(needle, max(body_start - 1, 0))
+        while pos != -1:
+            if m := _TAIL_RE.match(raw, pos):
+                found[name] = m.group(2).decode()
+                break
+            pos = raw.find(needle, pos + 1)
     return found
+
+
+_TAIL_NAMES = ((b"\nchange-id:", "change_id"), (b"\nbase-commit:", "base_commit"))
 
 
 def _list_id(value: str) -> str:
