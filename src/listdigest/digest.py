@@ -277,7 +277,8 @@ def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
     """The messages of a range by commits or by dates, read from an open, current index
     or (``idx`` None) from git: the same either way. A git scan tells SCAN_PROGRESS how
     far it got, and keeps the sections of the messages ``shown`` accepts (the index
-    keeps no bodies)."""
+    keeps no bodies); with ``shown``, a date range read from the index has git read its
+    cover letters and first patches meanwhile (``Selection.leads``)."""
     by_date, lo, hi = range_bounds(archive, rev_from=rev_from, rev_to=rev_to, since=since,
                                    until=until)
     keep = Window(lo, hi) if by_date else None
@@ -295,7 +296,7 @@ def select(archive: Archive, idx: Index | None, *, rev_from: str | None,
                 progress(len(items), len(entries))
     else:
         bodies = {}
-        if by_date:
+        if by_date and shown is not None:
             # What a digest shows is known only once its series are, but it is nearly
             # always the range's cover letters and first patches: git reads those now,
             # in a thread, while the rows become records and are grouped.

@@ -45,6 +45,7 @@ from listdigest.errors import ArchiveError, ListdigestError
 from listdigest.index.search import QueryError, parse_query, search_series
 from listdigest.indexed_stats import indexed_statistics
 from listdigest.mail.message import Message as Mail
+from listdigest.mail.scan import first_postings
 from listdigest.model.series import review_counts, review_trailers
 from listdigest.render.charts import column_chart
 from listdigest.render.html import digest_context, environment
@@ -294,7 +295,7 @@ class Site:
         wants_json = self._wants_json(request)
         with reading(lst) as idx:
             try:
-                sel = select(idx.archive, idx, shown=None, **ranges)
+                sel = select(idx.archive, idx, shown=first_postings, **ranges)
             except ArchiveError as exc:
                 raise Problem(404, str(exc)) from None
             except ListdigestError as exc:
@@ -304,7 +305,7 @@ class Site:
                                    f" page shows at most {MAX_DIGEST_MESSAGES} (see statistics)")
             d = build_digest(idx.archive, sel.messages, sel.accounting, list_name=lst.name,
                              start=sel.start, end=sel.end, by_date=sel.by_date, top=15,
-                             show_all=False)
+                             show_all=False, bodies=sel.bodies, leads=sel.leads)
         d.link_base = lst.link_base
         if wants_json:
             return JSONResponse(to_json(d))
