@@ -14,6 +14,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -416,9 +417,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # "no index" rows, and nothing is left in the user's folders.
         for var in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
             env[var] = str(tmp / "home" / var.lower())
+        src = ROOT / "src"
         if args.rev:
-            env["PYTHONPATH"] = os.pathsep.join(
-                [str(export_rev(args.rev, tmp)), *filter(None, [env.get("PYTHONPATH")])])
+            src = export_rev(args.rev, tmp)
+            env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH")])])
+        # An installed listdigest has its bytecode (pip compiles it); a checkout run with
+        # PYTHONDONTWRITEBYTECODE=1 would compile every module on every run.
+        compileall.compile_dir(src / "listdigest", quiet=1)
         code = code_under_test(args.rev)
         facts = {**machine_facts(listdigest, env), "code": code}
         if code["dirty"]:
