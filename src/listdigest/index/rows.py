@@ -111,7 +111,7 @@ SCHEMA = ("""CREATE TABLE IF NOT EXISTS messages (
     "CREATE INDEX IF NOT EXISTS messages_change_id ON messages (change_id) WHERE change_id != ''",
     "CREATE INDEX IF NOT EXISTS messages_unread ON messages (epoch) WHERE blob IS NOT NULL"
     " AND reason != ''",
-    # stats over a whole index or dates: every count's columns in a row a twentieth of
+    # stats over a whole index or dates: every count's columns in a row a fifteenth of
     # the table's, and the replies that have trailers (the reviews).
     "CREATE INDEX IF NOT EXISTS messages_stats ON messages (date, reason, kind, date_ok,"
     " author_addr, author_name, epoch, pos)",
