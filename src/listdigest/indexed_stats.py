@@ -90,6 +90,7 @@ def indexed_statistics(archive: Archive, idx: Index, *, rev_from: str | None,
         first, last = first[0], last[0]
     else:
         first, last = q.one(f"SELECT min(date), max(date) FROM messages WHERE {q.kept}")
+    q.dates = (first, last)
     if by_date:
         start = day_label(lo if since else first if first is not None else time.time())
         end = day_label(hi if until else last if last is not None else time.time())
@@ -132,6 +133,21 @@ def _count_rows(idx: Index, where: str,
         conn.close()
 
 
+def _spans(first: int, last: int, by: str) -> list[tuple[str, int, int]]:
+    """The periods from the day of ``first`` to the day of ``last``: label, first second
+    and the second after (a period is whole UTC days)."""
+    spans: list[tuple[str, int, int]] = []
+    day = first - first % 86400
+    while day <= last:
+        key = period_of(day, by)
+        if spans and spans[-1][0] == key:
+            spans[-1] = (key, spans[-1][1], day + 86400)
+        else:
+            spans.append((key, day, day + 86400))
+        day += 86400
+    return spans
+
+
 def _people(rows: list[tuple[Any, ...]],
             period: Callable[[str], Period]) -> dict[tuple[str, str], list[int]]:
     """Contributors and newcomers into ``period(key)`` from the patch emails per period
@@ -165,6 +181,8 @@ class _Queries:
             self.kept_args = (*args, json.dumps(dup_rows))
         self._review_rows: list[tuple[str, str]] = []
         self.whole = False
+        self.dates: tuple[int | None, int | None] = (None, None)
+        """The first and last date of the rows that count."""
         # The whole index, or dates: the stats' narrow covering index beats the table
         # (the whole index's replies with trailers their own); a range of commits is read
         # by position.
@@ -230,7 +248,7 @@ class _Queries:
 
         with ThreadPoolExecutor(1) as pool:
             side = pool.submit(self._series, by, label)
-            self._counts(label, period)
+            self._counts(by, label, period)
             series, authors = side.result()
         for key, n in series.items():
             period(key).series = n
@@ -238,13 +256,23 @@ class _Queries:
         order = sorted(named.items(), key=lambda item: item[1][0])
         return [periods[k] for k in sorted(periods)], [(nm, a, n) for (nm, a), (_, n) in order]
 
-    def _counts(self, label: str, period: Callable[[str], Period]) -> None:
-        """Messages, patch emails, replies and reviews into ``period(key)``."""
-        for key, n, patches, replies in self.db.execute(
-                f"SELECT {label} AS p, count(*), total({_PATCH}), total(kind = 'reply') "
-                f"FROM messages {self.narrow} WHERE {self.kept} GROUP BY p", self.kept_args):
-            p = period(key)
-            p.messages, p.patch_emails, p.replies = n, int(patches), int(replies)
+    def _counts(self, by: str, label: str, period: Callable[[str], Period]) -> None:
+        """Messages, patch emails, replies and reviews into ``period(key)``: through the
+        stats index, one range of dates per period (GROUP BY sorts every row)."""
+        count = f"SELECT count(*), total({_PATCH}), total(kind = 'reply') FROM messages"
+        first, last = self.dates
+        if self.narrow and first is not None and last is not None:
+            found = [(key, *self.db.execute(
+                f"{count} {self.narrow} WHERE {self.kept} AND date >= ? AND date < ?",
+                (*self.kept_args, start, end)).fetchone())
+                for key, start, end in _spans(first, last, by)]
+        else:
+            found = self.db.execute(f"{count.replace('SELECT', f'SELECT {label} AS p,')} "
+                                    f"WHERE {self.kept} GROUP BY p", self.kept_args).fetchall()
+        for key, n, patches, replies in found:
+            if n:
+                p = period(key)
+                p.messages, p.patch_emails, p.replies = n, int(patches), int(replies)
         self._review_rows = self._reviews(self.db, label)
         for key, _ in self._review_rows:
             period(key).reviews += 1
@@ -261,12 +289,20 @@ class _Queries:
                     "FROM messages WHERE series IS NOT NULL GROUP BY series) GROUP BY p")))
             else:
                 series = self._range_series(conn, by)
-            # (One query with the counts' sorts every row by person.)
-            authors = conn.execute(
-                f"SELECT {label} AS p, author_addr, author_name, count(*), min(date), "
-                f"min(epoch * 4294967296 + pos) FROM messages {self.narrow} WHERE "
-                f"{self.kept} AND {_PATCH} GROUP BY p, author_addr, author_name",
-                self.kept_args).fetchall()
+            # Per period through the stats index, as the counts (one GROUP BY sorts every
+            # patch email by period and person).
+            people = (f"SELECT {{}} author_addr, author_name, count(*), min(date), min(epoch *"
+                      f" 4294967296 + pos) FROM messages {self.narrow} WHERE {self.kept} AND "
+                      f"{_PATCH} {{}} GROUP BY {{}} author_addr, author_name")
+            first, last = self.dates
+            if self.narrow and first is not None and last is not None:
+                authors = [(key, *row) for key, start, end in _spans(first, last, by)
+                           for row in conn.execute(
+                               people.format("", "AND date >= ? AND date < ?", ""),
+                               (*self.kept_args, start, end))]
+            else:
+                authors = conn.execute(people.format(f"{label} AS p,", "", "p,"),
+                                       self.kept_args).fetchall()
             return series, authors
         finally:
             conn.close()
