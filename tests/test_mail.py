@@ -11,7 +11,7 @@ import base64
 
 import pytest
 
-from listdigest.mail.address import parse_address, real_sender
+from listdigest.mail.address import _address, parse_address, real_sender
 from listdigest.mail.body import unflow
 from listdigest.mail.headers import decode_words, header_fields
 from listdigest.mail.message import commit_message, parse_date, parse_message
@@ -177,6 +177,16 @@ def test_munged_message_counts_under_the_real_author() -> None:
 ])
 def test_parse_address(value: str, expected: tuple[str, str]) -> None:
     assert parse_address(value) == expected
+
+
+def test_long_addresses_are_read_but_not_remembered() -> None:
+    """Short From values are remembered (senders repeat); a 100 kB one is read the same
+    way but not kept, so fuzzed mail cannot fill memory with them."""
+    assert parse_address("Marc Zyngier <maz@kernel.org>") == ("Marc Zyngier", "maz@kernel.org")
+    assert parse_address("Marc Zyngier <maz@kernel.org>") == ("Marc Zyngier", "maz@kernel.org")
+    before = _address.cache_info().currsize
+    assert parse_address("x" * 100_000 + " <a@b.org>") == ("x" * 100_000, "a@b.org")
+    assert _address.cache_info().currsize == before
 
 
 # --- header decoding --------------------------------------------------------------------

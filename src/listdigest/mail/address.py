@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from email.utils import parseaddr
+from functools import lru_cache
 
 from listdigest.mail.headers import decode_words
 
@@ -25,7 +26,15 @@ _QUOTES = "'\"` "
 
 
 def parse_address(value: str) -> tuple[str, str]:
-    """``(display name, lower-cased address)`` of a From-like field; never raises."""
+    """``(display name, lower-cased address)`` of a From-like field; never raises.
+    Remembered when short: a list's mail comes from a few thousand senders, each
+    written the same way (a long value, such as fuzzed mail's, is not kept)."""
+    return _address(value) if len(value) <= 200 else _address.__wrapped__(value)
+
+
+@lru_cache(maxsize=4096)
+def _address(value: str) -> tuple[str, str]:
+    """:func:`parse_address`, read from the value."""
     if not value:
         return "", ""
     if m := _SIMPLE_RE.match(value):  # the common forms, without email.utils' parser

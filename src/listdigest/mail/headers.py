@@ -123,7 +123,7 @@ def _codec(charset: str) -> str | None:
         codecs.lookup(name or "")
     except (LookupError, ValueError):
         name = None
-    if len(_CODECS) < 1000:  # fuzzed mail can name any number of charsets
+    if len(_CODECS) < 1000 and len(charset) <= 100:  # fuzzed mail names any charset
         _CODECS[charset] = name
     return name
 
@@ -157,10 +157,15 @@ def _decode_word(m: re.Match[str]) -> str:
     return bytes_to_text(data, charset)
 
 
-@lru_cache(maxsize=4096)
 def param(value: str, name: str) -> str | None:
     """A parameter of a structured field such as Content-Type (``charset``, ``format``);
-    remembered, as a list's messages repeat a few dozen Content-Types."""
+    remembered when short, as a list's messages repeat a few dozen Content-Types."""
+    return _param(value, name) if len(value) <= 500 else _param.__wrapped__(value, name)
+
+
+@lru_cache(maxsize=4096)
+def _param(value: str, name: str) -> str | None:
+    """:func:`param`, read from the value."""
     if "=" not in value or name not in value.lower():  # most fields lack the one asked for
         return None
     pattern = _PARAM_RES.get(name)

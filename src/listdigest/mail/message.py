@@ -14,6 +14,7 @@ import operator
 import re
 from dataclasses import dataclass, field
 from email.utils import parsedate_tz
+from functools import lru_cache
 
 from listdigest.mail.address import parse_address, real_sender
 from listdigest.mail.applied import AppliedNote, judge_reply
@@ -279,6 +280,13 @@ _TAIL_NAMES = ((b"\nchange-id:", "change_id"), (b"\nbase-commit:", "base_commit"
 
 
 def _list_id(value: str) -> str:
+    """The id of a List-Id value (remembered when short: one or two per archive)."""
+    return _list_id_of(value) if len(value) <= 200 else _list_id_of.__wrapped__(value)
+
+
+@lru_cache(maxsize=256)
+def _list_id_of(value: str) -> str:
+    """:func:`_list_id`, read from the value."""
     value = decode_words(value)
     m = _LIST_ID_RE.search(value)
     return (m.group(1) if m else value).strip()
