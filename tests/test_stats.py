@@ -89,3 +89,25 @@ def test_stats_in_sql_equal_stats_of_the_messages(kvmarm: Path, kvmarm_db: Path,
     assert sql == build_statistics(sel.messages, list_name="kvmarm", start=sel.start,
                                    end=sel.end_label, by=by, top=15)
     assert sql.total.messages == len(sel.messages) > 2000
+
+
+def test_a_date_range_with_duplicates_counts_each_message_once(leds: Path,
+                                                               leds_db: Path) -> None:
+    # linux-leds from September 2020 to March 2021 holds seven rows whose Message-ID an
+    # earlier row has: two lkp@intel.com replies (26 and 29 Sep 2020), one patch of
+    # vadimp@nvidia.com (22 Jan 2021) and four more copies of one patch of
+    # antoni.przybylik@wp.pl (2 Mar 2021). Each period counts its message once.
+    args = {"rev_from": None, "rev_to": None, "since": "2020-09-01", "until": "2021-03-31"}
+    arch = Archive.open(str(leds))
+    with open_index(arch, leds_db) as idx:
+        counted = indexed_statistics(arch, idx, **args, name=None, by="month", top=15)
+        sel = select(arch, idx, **args)
+    assert counted is not None
+    sql_sel, sql = counted
+    assert sorted((m.kind, m.date // 86400 * 86400) for m in
+                  sql_sel.accounting.duplicates) == sorted(
+        [("reply", 1601078400), ("reply", 1601337600), ("patch", 1611273600)]
+        + [("patch", 1614643200)] * 4)
+    assert sql_sel.accounting == sel.accounting
+    assert sql == build_statistics(sel.messages, list_name="linux-leds", start=sel.start,
+                                   end=sel.end_label, by="month", top=15)

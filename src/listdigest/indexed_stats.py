@@ -87,13 +87,25 @@ def _statistics(archive: Archive, idx: Index, pool: ThreadPoolExecutor,
                 since: str | None, until: str | None, name: str | None, by: str, top: int,
                 by_date: bool, lo: float, hi: float) -> tuple[Selection, Statistics]:
     """``indexed_statistics`` of the rows ``where`` selects. ``pool``'s thread counts the
-    account's pass and then reads the review trailers (the duplicates' taken off
-    later) while this one finds the duplicates: SQLite lets go of the GIL as it steps,
-    so the queries share both cores."""
-    counted = pool.submit(_count_rows, idx, *where)
+    rows (per period over the whole index or dates: the account and the periods' counts
+    from one pass) and then reads the review trailers, the duplicates' taken off later,
+    while this one finds the duplicates: SQLite lets go of the GIL as it steps, so the
+    queries share both cores."""
+    # Over the whole index or dates, one pass per period through the stats index gives
+    # both the account (its sums) and the periods' counts (the duplicates taken off).
+    narrow = where[0] == "1" or where[0].startswith("date")
+    per_period = pool.submit(_period_rows, idx, *where, by) if narrow else None
+    counted = None if narrow else pool.submit(_count_rows, idx, *where)
     reviewed = pool.submit(_review_rows, idx, *where, period_sql(by))
     q = _Queries(idx, where[0], where[1], reviewed)
-    acc = q.accounting(counted.result())
+    if per_period is not None:
+        q.period_rows = rows = per_period.result()
+        acc = q.accounting((sum(r[1] for r in rows), sum(r[2] for r in rows),
+                            sum(r[3] for r in rows), sum(r[4] for r in rows),
+                            sum(r[5] for r in rows)))
+    else:
+        assert counted is not None
+        acc = q.accounting(counted.result())
     # Every row of the index: the rows' series are the range's (the epochs' counts, not
     # count(*), which would read every row).
     q.whole = acc.commits == q.one("SELECT coalesce(sum(count), 0) FROM epochs", ())[0]
@@ -142,6 +154,26 @@ def _count_rows(idx: Index, where: str,
             f"{_PATCH}), total(reason = '' AND kind = 'reply'), total(reason = '') "
             f"FROM messages WHERE {where}", args).fetchone()
         return commits, fallbacks, patches, replies, messages
+    finally:
+        conn.close()
+
+
+def _period_rows(idx: Index, where: str, args: Args,
+                 by: str) -> list[tuple[str, int, float, float, float, float]]:
+    """``_count_rows``' figures per period of the range's rows (duplicates included), one
+    range of dates each through the stats index: their sums are the account's."""
+    conn = sqlite3.connect(f"{idx.path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        # Through the date index's ends (min and max over a condition read every row).
+        ends = [conn.execute(f"SELECT date FROM messages WHERE {where} ORDER BY date {d} "
+                             "LIMIT 1", args).fetchone() for d in ("", "DESC")]
+        if ends[0] is None or ends[1] is None:
+            return []
+        sql = ("SELECT count(*), total(reason = '' AND date_ok = 0), total(reason = '' AND "
+               f"{_PATCH}), total(reason = '' AND kind = 'reply'), total(reason = '') FROM "
+               f"messages INDEXED BY messages_stats WHERE {where} AND date >= ? AND date < ?")
+        return [(key, *conn.execute(sql, (*args, start, end)).fetchone())
+                for key, start, end in _spans(ends[0][0], ends[1][0], by)]
     finally:
         conn.close()
 
@@ -216,6 +248,8 @@ class _Queries:
         self._review_rows: list[tuple[str, str]] = []
         self.whole = False
         self.dates: tuple[int | None, int | None] = (None, None)
+        self.period_rows: list[tuple[str, int, float, float, float, float]] | None = None
+        """``_period_rows`` of a range read through the stats index."""
         """The first and last date of the rows that count."""
         # The whole index, or dates: the stats' narrow covering index beats the table
         # (the whole index's replies with trailers their own); a range of commits is read
@@ -293,12 +327,16 @@ class _Queries:
         """Messages, patch emails, replies and reviews into ``period(key)``: through the
         stats index, one range of dates per period (GROUP BY sorts every row)."""
         count = f"SELECT count(*), total({_PATCH}), total(kind = 'reply') FROM messages"
-        first, last = self.dates
-        if self.narrow and first is not None and last is not None:
-            found = [(key, *self.db.execute(
-                f"{count} {self.narrow} WHERE {self.kept} AND date >= ? AND date < ?",
-                (*self.kept_args, start, end)).fetchone())
-                for key, start, end in _spans(first, last, by)]
+        if self.period_rows is not None:
+            dups: Counter[tuple[str, str]] = Counter()
+            for m in self.duplicates:
+                key = period_of(m.date, by)
+                dups[key, "n"] += 1
+                dups[key, "patch"] += m.is_patch_email
+                dups[key, "reply"] += m.kind == "reply"
+            found = [(key, int(messages) - dups[key, "n"], patches - dups[key, "patch"],
+                      replies - dups[key, "reply"])
+                     for key, _, _, patches, replies, messages in self.period_rows]
         else:
             found = self.db.execute(f"{count.replace('SELECT', f'SELECT {label} AS p,')} "
                                     f"WHERE {self.kept} GROUP BY p", self.kept_args).fetchall()
