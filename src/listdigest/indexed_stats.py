@@ -87,25 +87,15 @@ def _statistics(archive: Archive, idx: Index, pool: ThreadPoolExecutor,
                 since: str | None, until: str | None, name: str | None, by: str, top: int,
                 by_date: bool, lo: float, hi: float) -> tuple[Selection, Statistics]:
     """``indexed_statistics`` of the rows ``where`` selects. ``pool``'s thread counts the
-    rows (per period over the whole index or dates: the account and the periods' counts
+    rows (over the whole index or dates per period: the account and the periods' counts
     from one pass) and then reads the review trailers, the duplicates' taken off later,
     while this one finds the duplicates: SQLite lets go of the GIL as it steps, so the
     queries share both cores."""
-    # Over the whole index or dates, one pass per period through the stats index gives
-    # both the account (its sums) and the periods' counts (the duplicates taken off).
-    narrow = where[0] == "1" or where[0].startswith("date")
-    per_period = pool.submit(_period_rows, idx, *where, by) if narrow else None
-    counted = None if narrow else pool.submit(_count_rows, idx, *where)
+    counted = pool.submit(_count_rows, idx, *where, by)
     reviewed = pool.submit(_review_rows, idx, *where, period_sql(by))
     q = _Queries(idx, where[0], where[1], reviewed)
-    if per_period is not None:
-        q.period_rows = rows = per_period.result()
-        acc = q.accounting((sum(r[1] for r in rows), sum(r[2] for r in rows),
-                            sum(r[3] for r in rows), sum(r[4] for r in rows),
-                            sum(r[5] for r in rows)))
-    else:
-        assert counted is not None
-        acc = q.accounting(counted.result())
+    totals, q.period_rows = counted.result()
+    acc = q.accounting(totals)
     # Every row of the index: the rows' series are the range's (the epochs' counts, not
     # count(*), which would read every row).
     q.whole = acc.commits == q.one("SELECT coalesce(sum(count), 0) FROM epochs", ())[0]
@@ -143,39 +133,40 @@ def _statistics(archive: Archive, idx: Index, pool: ThreadPoolExecutor,
     return sel, stats
 
 
-def _count_rows(idx: Index, where: str,
-                args: Args) -> tuple[int, float, float, float, float]:
-    """Commits, date fallbacks, patch emails, replies and messages of the range's rows
-    (duplicates included), in one pass through a connection of the calling thread."""
-    conn = sqlite3.connect(f"{idx.path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        commits, fallbacks, patches, replies, messages = conn.execute(
-            "SELECT count(*), total(reason = '' AND date_ok = 0), total(reason = '' AND "
-            f"{_PATCH}), total(reason = '' AND kind = 'reply'), total(reason = '') "
-            f"FROM messages WHERE {where}", args).fetchone()
-        return commits, fallbacks, patches, replies, messages
-    finally:
-        conn.close()
+#: The account's figures of some rows: commits, date fallbacks, patch emails, replies and
+#: messages (duplicates included).
+_COUNTED = ("SELECT count(*), total(reason = '' AND date_ok = 0), total(reason = '' AND "
+            f"{_PATCH}), total(reason = '' AND kind = 'reply'), total(reason = '') FROM messages")
+
+Counted = tuple[int, float, float, float, float]
+PeriodRows = list[tuple[str, int, float, float, float, float]]
 
 
-def _period_rows(idx: Index, where: str, args: Args,
-                 by: str) -> list[tuple[str, int, float, float, float, float]]:
-    """``_count_rows``' figures per period of the range's rows (duplicates included), one
-    range of dates each through the stats index: their sums are the account's."""
-    conn = sqlite3.connect(f"{idx.path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
+def _by_dates(where: str) -> bool:
+    """Whether ``where`` is the whole index or a range of dates, which the stats'
+    covering index (date first) reads best; a range of commits is read by position."""
+    return where == "1" or where.startswith("date")
+
+
+def _count_rows(idx: Index, where: str, args: Args, by: str) -> tuple[Counted, PeriodRows | None]:
+    """The account's figures of the range's rows, through a connection of the calling
+    thread; over the whole index or dates also per period, one range of dates each
+    through the stats index (their sums are the account's), for ``_Queries._counts``."""
+    with idx.reader() as conn:
+        if not _by_dates(where):
+            return conn.execute(f"{_COUNTED} WHERE {where}", args).fetchone(), None
         # Through the date index's ends (min and max over a condition read every row).
         ends = [conn.execute(f"SELECT date FROM messages WHERE {where} ORDER BY date {d} "
                              "LIMIT 1", args).fetchone() for d in ("", "DESC")]
         if ends[0] is None or ends[1] is None:
-            return []
-        sql = ("SELECT count(*), total(reason = '' AND date_ok = 0), total(reason = '' AND "
-               f"{_PATCH}), total(reason = '' AND kind = 'reply'), total(reason = '') FROM "
-               f"messages INDEXED BY messages_stats WHERE {where} AND date >= ? AND date < ?")
-        return [(key, *conn.execute(sql, (*args, start, end)).fetchone())
+            return (0, 0, 0, 0, 0), []
+        sql = (f"{_COUNTED} INDEXED BY messages_stats WHERE {where} AND date >= ? AND "
+               "date < ?")
+        rows = [(key, *conn.execute(sql, (*args, start, end)).fetchone())
                 for key, start, end in _spans(ends[0][0], ends[1][0], by)]
-    finally:
-        conn.close()
+    commits, fallbacks, patches, replies, messages = (sum(column) for column in
+                                                      list(zip(*rows, strict=True))[1:])
+    return (int(commits), fallbacks, patches, replies, messages), rows
 
 
 def _review_rows(idx: Index, where: str, args: Args,
@@ -185,16 +176,13 @@ def _review_rows(idx: Index, where: str, args: Args,
     thread (duplicates included: the caller drops their rows)."""
     # The whole index's replies with trailers are read through their partial index.
     hint = "INDEXED BY messages_reviewed" if where == "1" else ""
-    conn = sqlite3.connect(f"{idx.path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
+    with idx.reader() as conn:
         return conn.execute(
             f"SELECT m.rowid, {label}, json_extract(t.value, '$[1]') FROM (SELECT rowid, "
             f"epoch, pos, date, trailers FROM messages {hint} WHERE {where} AND reason = ''"
             " AND kind = 'reply' AND trailers != '[]') AS m, json_each(m.trailers) AS t"
             f" WHERE lower(json_extract(t.value, '$[0]')) IN ({_REVIEWS}) ORDER BY m.epoch,"
             " m.pos, t.id", args).fetchall()
-    finally:
-        conn.close()
 
 
 def _spans(first: int, last: int, by: str) -> list[tuple[str, int, int]]:
@@ -237,7 +225,7 @@ class _Queries:
 
     def __init__(self, idx: Index, where: str, args: Args,
                  reviewed: Future[list[tuple[int, str, str]]]) -> None:
-        self.db, self.path = idx.db, idx.path
+        self.idx, self.db = idx, idx.db
         self.where, self.args = where, args
         self.duplicates, self.dup_rows = self._duplicates()
         self.kept, self.kept_args = f"{where} AND reason = ''", args
@@ -248,14 +236,10 @@ class _Queries:
         self._review_rows: list[tuple[str, str]] = []
         self.whole = False
         self.dates: tuple[int | None, int | None] = (None, None)
-        self.period_rows: list[tuple[str, int, float, float, float, float]] | None = None
-        """``_period_rows`` of a range read through the stats index."""
         """The first and last date of the rows that count."""
-        # The whole index, or dates: the stats' narrow covering index beats the table
-        # (the whole index's replies with trailers their own); a range of commits is read
-        # by position.
-        self.narrow = "INDEXED BY messages_stats" if where == "1" or where.startswith(
-            "date") else ""
+        self.period_rows: PeriodRows | None = None
+        """``_count_rows``' figures per period, of a range read through the stats index."""
+        self.narrow = "INDEXED BY messages_stats" if _by_dates(where) else ""
 
     def one(self, sql: str, args: Args | None = None) -> tuple:  # type: ignore[type-arg]
         row = self.db.execute(sql, self.kept_args if args is None else args).fetchone()
@@ -326,7 +310,6 @@ class _Queries:
     def _counts(self, by: str, label: str, period: Callable[[str], Period]) -> None:
         """Messages, patch emails, replies and reviews into ``period(key)``: through the
         stats index, one range of dates per period (GROUP BY sorts every row)."""
-        count = f"SELECT count(*), total({_PATCH}), total(kind = 'reply') FROM messages"
         if self.period_rows is not None:
             dups: Counter[tuple[str, str]] = Counter()
             for m in self.duplicates:
@@ -338,8 +321,9 @@ class _Queries:
                       replies - dups[key, "reply"])
                      for key, _, _, patches, replies, messages in self.period_rows]
         else:
-            found = self.db.execute(f"{count.replace('SELECT', f'SELECT {label} AS p,')} "
-                                    f"WHERE {self.kept} GROUP BY p", self.kept_args).fetchall()
+            found = self.db.execute(
+                f"SELECT {label} AS p, count(*), total({_PATCH}), total(kind = 'reply') FROM "
+                f"messages WHERE {self.kept} GROUP BY p", self.kept_args).fetchall()
         for key, n, patches, replies in found:
             if n:
                 p = period(key)
@@ -353,9 +337,8 @@ class _Queries:
     def _series(self, by: str, label: str) -> tuple[Counter[str], list[tuple[Any, ...]]]:
         """Series per period (of their first message), and the patch emails per period
         and person (count, first date, first position), read through a connection of
-        this thread (a connection belongs to the thread that made it)."""
-        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
+        this thread."""
+        with self.idx.reader() as conn:
             if self.whole:
                 series = Counter(dict(conn.execute(
                     f"SELECT p, count(*) FROM (SELECT {period_sql(by, 'min(date)')} AS p "
@@ -377,8 +360,6 @@ class _Queries:
                 authors = conn.execute(people.format(f"{label} AS p,", "", "p,"),
                                        self.kept_args).fetchall()
             return series, authors
-        finally:
-            conn.close()
 
     def _range_series(self, conn: sqlite3.Connection, by: str) -> Counter[str]:
         """Series of a range: ``group_series`` over the range's patch emails up to the

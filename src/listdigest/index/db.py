@@ -67,6 +67,16 @@ class Index:
     """Its rows were made by other code (another schema or parser) and were dropped on
     opening: the next update reads the archive again."""
 
+    @contextmanager
+    def reader(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection of the calling thread (a connection belongs to the
+        thread that made it), for queries run beside this one's."""
+        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
     def get_state(self, key: str) -> str | None:
         """A value kept for a caller (e.g. the position a digest was last made up to)."""
         row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
