@@ -10,7 +10,6 @@ for) is judged here, once, while its body is in hand, and kept in the record.
 from __future__ import annotations
 
 import calendar
-import operator
 import re
 from dataclasses import dataclass, field
 from email.utils import parsedate_tz
@@ -89,12 +88,7 @@ class Message:
     subject_tags: Subject | None = field(default=None, compare=False, repr=False)
     """The parsed subject, kept: grouping, rows and renderers read it of every patch
     email, and a new parse each time cost more than the whole tail of a digest. Set by
-    the parser (and sent to the parent with the record), else on first use."""
-
-    def __reduce__(self) -> tuple[type[Message], tuple[object, ...]]:
-        # Sent from worker to parent for every message of a range: the field values as
-        # one tuple, several times cheaper than dataclass state pickling.
-        return Message, _FIELDS(self)
+    the parser (and sent to the parent with the record's fields), else on first use."""
 
     @property
     def tags(self) -> Subject:
@@ -114,9 +108,6 @@ class Message:
     def domain(self) -> str:
         """The contributor's mail domain, lower-cased."""
         return self.author_addr.rpartition("@")[2]
-
-
-_FIELDS = operator.attrgetter(*Message.__dataclass_fields__)
 
 
 def message_ids(value: str) -> tuple[str, ...]:

@@ -51,14 +51,6 @@ class Scanned:
     """The commit message section, kept by a scan asked to (``shown``) for the messages
     a digest shows, so that it need not read them from git again."""
 
-    def __reduce__(self) -> tuple[type[Scanned], tuple[object, ...]]:
-        # Pickled from worker to parent for every message: a plain tuple of every field,
-        # not the state dictionaries dataclass pickling would build.
-        return Scanned, _SCANNED_FIELDS(self)
-
-
-_SCANNED_FIELDS = operator.attrgetter(*Scanned.__dataclass_fields__)
-
 
 @dataclass(frozen=True, slots=True)
 class Window:

@@ -17,7 +17,6 @@ The rules follow the precedents of b4 and patchwork:
 
 from __future__ import annotations
 
-import operator
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -56,10 +55,6 @@ class Subject:
     counter: int | None
     total: int | None
 
-    def __reduce__(self) -> tuple[type[Subject], tuple[object, ...]]:
-        # Sent from worker to parent with every Message: the values as one tuple.
-        return Subject, _SUBJECT_FIELDS(self)
-
     @property
     def is_cover(self) -> bool:
         """A cover letter: a patch numbered 0/N."""
@@ -83,9 +78,6 @@ class Subject:
             if not (t.upper().startswith("PATCH") or _VERSION_RE.match(t) or _COUNTER_RE.match(t)
                     or _REPLACEMENT_RE.match(t))
         )
-
-
-_SUBJECT_FIELDS = operator.attrgetter(*Subject.__dataclass_fields__)
 
 
 @lru_cache(maxsize=8192)
