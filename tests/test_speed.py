@@ -9,7 +9,7 @@ from pathlib import Path
 from listdigest.cli.digest_cmd import make_digest
 from listdigest.demo import demo_messages
 from listdigest.demo.build import build_archive
-from listdigest.mail.body import diff_start
+from listdigest.mail.body import scan_lines
 from listdigest.mail.headers import split_message
 from listdigest.mail.scan import Window, batched, scan, scan_parallel
 from listdigest.render.json import iter_json, to_json
@@ -103,6 +103,6 @@ def test_diff_start_is_the_first_diff_line() -> None:
     ``---`` separator or a quoted marker."""
     body = (b"\ntext\n---\n 1 file changed\n> --- a/quoted\n--- old.c\n+++ new.c\n"
             b"diff --git a/x b/x\n")
-    assert diff_start(body, 1) == body.index(b"\n--- old.c")
-    assert diff_start(b"\nno diff here\n--- \nsignature-ish\n", 1) == -1
-    assert diff_start(b"\nIndex: x.c\n===\n", 1) == 0
+    assert scan_lines(body, 1)[0] == body.index(b"\n--- old.c")
+    assert scan_lines(b"\nno diff here\n--- \nsignature-ish\n", 1)[0] == -1
+    assert scan_lines(b"\nIndex: x.c\n===\n", 1)[0] == 0

@@ -81,9 +81,11 @@ class Body:
 
     def _text(self) -> str:
         text = bytes_to_text(self._data[self._start:self._end], self._charset)
+        if self._flowed:  # unflow takes the CRs off its lines itself
+            return unflow(text, self._delsp)
         if "\r" in text:  # one character's search first: CRLF bodies are rare
             text = text.replace("\r\n", "\n")
-        return unflow(text, self._delsp) if self._flowed else text
+        return text
 
     def _split(self) -> tuple[str, dict[str, str]]:
         """The text without its in-body headers, and those headers: decoded once for
@@ -231,7 +233,7 @@ def parse_body(fields: dict[str, str], raw: bytes, body_start: int) -> Body:
     the diff or the ``-- `` signature, whichever comes first; with the trailers and the
     last diffstat summary line in it."""
     data, start, charset = _text_region(fields, raw, body_start)
-    diff, lines = _scan_lines(data, start)
+    diff, lines = scan_lines(data, start)
     end = len(data) if diff == -1 else max(diff, start)
     # The first "-- " line ending in LF, else the first in CRLF, each wholly before the
     # diff; else a "-- " just before it.
@@ -260,25 +262,18 @@ def parse_body(fields: dict[str, str], raw: bytes, body_start: int) -> Body:
                 trailers=trailers, diffstat=diffstat)
 
 
-def _scan_lines(data: bytes, start: int) -> tuple[int, list[re.Match[bytes]]]:
+def scan_lines(data: bytes, start: int) -> tuple[int, list[re.Match[bytes]]]:
     """Where the diff starts (-1: nowhere), and the trailer, diffstat and signature
     lines before it, from one pass of :data:`_LINE_RE` over the lines from ``start``
-    (the byte before it is a newline, as after a header)."""
+    (the byte before it is a newline, as after a header). The diff starts at the first
+    line that is ``diff --git``, ``Index:``, ``--- a/`` or a ``---``/``+++`` pair; each
+    try reads at most its own line and the next."""
     found: list[re.Match[bytes]] = []
     for m in _LINE_RE.finditer(data, max(start - 1, 0)):
         if m.lastindex is None:  # the diff's alternative has no group
             return m.start(), found
         found.append(m)
     return -1, found
-
-
-def diff_start(data: bytes, start: int = 0) -> int:
-    """Offset of the first line at or after ``start`` that starts a diff (``diff --git``,
-    ``Index:``, ``--- a/`` or a ``---``/``+++`` pair), or -1. One search that stops at
-    the first such line, each try reading at most its own line and the next. The
-    line-start needle assumes the byte before ``start`` is a newline (as after a
-    header), so the search begins at ``start - 1``."""
-    return _scan_lines(data, start)[0]
 
 
 def _strip_inbody(text: str) -> tuple[str, dict[str, str]]:
