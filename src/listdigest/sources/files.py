@@ -81,21 +81,18 @@ def path_name(path: str | os.PathLike[str]) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def remove_stale(path: Path) -> list[Path]:
+def remove_stale(path: Path) -> None:
     """Remove the temporary files of earlier writes of ``path`` whose writer no longer
-    runs (a SIGKILL between naming and renaming, or without O_TMPFILE); returns them."""
+    runs (a SIGKILL between naming and renaming, or without O_TMPFILE)."""
     pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.[A-Za-z0-9_]+")
-    removed = []
     try:
         names = os.listdir(path.parent)
     except OSError:
-        return []
+        return
     for entry in names:
         if (m := pattern.fullmatch(entry)) and not _running(int(m.group(1))):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path.parent / entry)
-                removed.append(path.parent / entry)
-    return removed
 
 
 def _running(pid: int) -> bool:
