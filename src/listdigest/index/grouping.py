@@ -127,22 +127,21 @@ def assign(db: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> list[tuple[
     return out
 
 
-def regroup(db: sqlite3.Connection, after: int, batch_size: int) -> int:
+def regroup(db: sqlite3.Connection, after: int, batch_size: int) -> None:
     """Group again every patch email at or after place ``after`` (rows an update moved
-    under them: a rewrite, a re-read blob, rows of an older epoch), in batches; the
-    rows changed."""
-    changed = 0
+    under them: a rewrite, a re-read blob, rows of an older epoch), in batches, and
+    store the ``series`` and ``reach`` that changed."""
     lo = after
     while True:
         rows = db.execute(
             f"SELECT {', '.join(COLUMNS)} FROM messages WHERE (epoch, pos) >= (?, ?) "
             "ORDER BY epoch, pos LIMIT ?", (lo >> 32, lo & 0xFFFFFFFF, batch_size)).fetchall()
         if not rows:
-            return changed
-        for row in assign(db, rows):
-            db.execute("UPDATE messages SET series = ?, reach = ? WHERE epoch = ? AND pos = ?",
-                       (row[-2], row[-1], row[0], row[1]))
-            changed += 1
+            return
+        db.executemany("UPDATE messages SET series = ?, reach = ? WHERE epoch = ? AND pos = ?",
+                       [(new[-2], new[-1], new[0], new[1])
+                        for old, new in zip(rows, assign(db, rows), strict=True)
+                        if tuple(old[-2:]) != tuple(new[-2:])])
         lo = place(rows[-1][0], rows[-1][1]) + 1
 
 
