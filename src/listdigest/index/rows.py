@@ -209,12 +209,6 @@ def _json(items: tuple) -> str:  # type: ignore[type-arg]
     return _to_json(items) if items else "[]"
 
 
-def _items(value: str) -> tuple:  # type: ignore[type-arg]
-    """A JSON array column as a tuple; the empty one (most replies' trailers and paths)
-    without the decoder, which costs a week's digest more than SQLite's read of the row."""
-    return () if value == "[]" else tuple(_loads(value))
-
-
 def scanned_of(row: tuple) -> Scanned:  # type: ignore[type-arg]
     """The ``Scanned`` item a row was made from (a Message equal to the parser's)."""
     reason = row[5]
