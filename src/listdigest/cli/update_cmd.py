@@ -18,7 +18,6 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -31,9 +30,6 @@ from listdigest.index import Index, open_index
 from listdigest.sources import mirror as mirroring
 from listdigest.sources.archive import Archive, is_ancestor
 from listdigest.sources.files import path_name
-
-if TYPE_CHECKING:
-    from email.message import EmailMessage
 
 FIRST_RUN_DAYS = 7
 #: Days of digests whose Message-IDs the position keeps (at least the last digest's):
@@ -122,6 +118,7 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime,
             DEFAULT_FROM,
             DEFAULT_TO,
             Envelope,
+            as_text,
             digest_email,
             digest_message_id,
             thread_ids,
@@ -147,7 +144,7 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime,
                                 keep=cfg.feed_entries)
         else:
             path = cfg.output / f"{cfg.key}-{stamp}-{tip[:9]}.{_SUFFIX[fmt]}"
-            text = _mail_text(msg) if fmt == "email" and msg else render(d, fmt)
+            text = as_text(msg) if fmt == "email" and msg else render(d, fmt)
         write_output(text, str(path))
         written.append(path)
     if cfg.mail and msg:
@@ -158,13 +155,6 @@ def publish(cfg: ListConfig, archive: Archive, idx: Index, now: datetime,
     # Only now, with every file in place and the mail accepted, does the position move.
     _move(cfg, archive, idx, tip, thread, sent)
     return written
-
-
-def _mail_text(msg: EmailMessage) -> str:
-    """The digest mail as the ``email`` format writes it."""
-    from listdigest.render.email_message import as_text
-
-    return as_text(msg)
 
 
 #: What the position keeps of each digest: (when it was written, its Message-IDs).
