@@ -65,15 +65,18 @@ def on_terminal() -> bool:
 
 
 def _line(text: str) -> str:
+    line = f"listdigest: {shown(text)}"
     ctx = click.get_current_context(silent=True)
     if ctx and ctx.find_root().meta.get(_STAMP):
-        return f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} listdigest: {shown(text)}"
-    return f"listdigest: {shown(text)}"
+        return f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} {line}"
+    return line
 
 
 def shown(text: str) -> str:
     """``text`` as any stream takes it: a path's bytes that are not UTF-8 (Python holds
-    them as lone surrogates) as ``\\xNN``, never a UnicodeEncodeError."""
+    them as lone surrogates) as ``\\xNN``, never a UnicodeEncodeError. This is
+    ``sources.files.path_name`` for any text; not imported from there, since ``--help``
+    would then load the sources stage."""
     try:
         raw = text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:  # a surrogate no file name gives
