@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote
 
 from listdigest.errors import ListdigestError
@@ -437,9 +437,8 @@ def fetch_bodies(archive: Archive, messages: list[Message],
     ``kept`` by the scan, the others read again from git."""
     kept = kept or {}
     found = {m.blob: kept[m.blob] for m in messages if m.blob in kept}
-    missing = [m for m in messages if m.blob not in found]
-    for blob, raw in read_raw(archive, missing).items():
-        found[blob] = commit_message(raw).section
+    found.update(read_sections(archive, [(m.epoch, m.blob) for m in messages
+                                         if m.blob not in found]))
     return found
 
 
@@ -468,35 +467,16 @@ def behind(work: Callable[[], T]) -> Callable[[], T]:
     return wait
 
 
-class _Stored(Protocol):
-    """What locates a message's blob: its epoch and blob id (a Message, a _Blob)."""
-
-    @property
-    def epoch(self) -> int: ...
-
-    @property
-    def blob(self) -> str: ...
-
-
-class _Blob(NamedTuple):
-    epoch: int
-    blob: str
-
-
 def read_sections(archive: Archive, blobs: Iterable[tuple[int, str]]) -> dict[str, str]:
-    """The commit message sections of blobs given as (epoch, blob id), by blob id."""
-    raw = read_raw(archive, [_Blob(epoch, blob) for epoch, blob in blobs])
-    return {blob: commit_message(text).section for blob, text in raw.items()}
-
-
-def read_raw(archive: Archive, messages: Sequence[_Stored]) -> dict[str, bytes]:
-    """The raw bytes of messages, by blob id (those git can still give)."""
-    found: dict[str, bytes] = {}
+    """The commit message sections of blobs given as (epoch, blob id), by blob id (those
+    git can still give): one ``git cat-file`` per epoch."""
+    wanted = list(blobs)
+    found: dict[str, str] = {}
     for epoch in archive.epochs:
-        wanted = sorted({m.blob for m in messages if m.epoch == epoch.number and m.blob})
-        for blob, raw in read_blobs(epoch.path, wanted):
+        ids = sorted({blob for number, blob in wanted if number == epoch.number and blob})
+        for blob, raw in read_blobs(epoch.path, ids):
             if raw is not None:
-                found[blob] = raw
+                found[blob] = commit_message(raw).section
     return found
 
 
