@@ -21,7 +21,14 @@ from pathlib import Path
 import platformdirs
 
 from listdigest.errors import IndexError_
-from listdigest.index.rows import FILL_SEARCH, GROUPING_INDEXES, SCHEMA, SELECT, scanned_of
+from listdigest.index.rows import (
+    FILL_SEARCH,
+    GROUPING_INDEXES,
+    SCHEMA,
+    SELECT,
+    rows_in,
+    scanned_of,
+)
 from listdigest.mail.scan import Scanned, scan
 from listdigest.sources.archive import Archive, is_ancestor
 from listdigest.sources.files import path_name
@@ -115,16 +122,10 @@ class Index:
     def first_holding(self, message_ids: frozenset[str]) -> tuple[int, int] | None:
         """The (epoch, pos) of the first row, in archive order, whose Message-ID is one
         of ``message_ids``; None when no row has any."""
-        ids, first = sorted(message_ids), None
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            row = self.db.execute(
-                "SELECT epoch, pos FROM messages WHERE message_id IN "
-                f"({','.join('?' * len(chunk))}) ORDER BY epoch, pos LIMIT 1",
-                chunk).fetchone()
-            if row is not None and (first is None or tuple(row) < first):
-                first = (row[0], row[1])
-        return first
+        # The first row of each chunk of ids; the least of them.
+        return min(((epoch, pos) for epoch, pos in rows_in(
+            self.db, "SELECT epoch, pos FROM messages WHERE message_id IN ({}) ORDER BY "
+            "epoch, pos LIMIT 1", sorted(message_ids))), default=None)
 
     def commit_before(self, where: tuple[int, int]) -> str | None:
         """The commit of the row before ``where`` that is not the commit of ``where``

@@ -42,12 +42,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from listdigest.index.rows import COLUMNS, UNTHREADED, subject_of
+from listdigest.index.rows import COLUMNS, UNTHREADED, rows_in, subject_of
 from listdigest.mail.message import Message
 from listdigest.model.series import group_series
 
 _UNTHREADED_WINDOW = 24 * 3600
-_CHUNK = 500
 #: The columns a patch email's grouping reads, in _Row's order.
 GROUPED = ("epoch", "pos", "message_id", "subject", "date", "from_addr", "in_reply_to",
            "refs", "kind", "has_diff", "version", "counter", "total", "subject_parse",
@@ -150,8 +149,9 @@ def _duplicates(db: sqlite3.Connection, rows: Sequence[Sequence[Any]],
     """Indexes in ``rows`` of the messages whose Message-ID an earlier row has."""
     mid_at, reason_at = _AT["message_id"], COLUMNS.index("reason")
     ids = sorted({str(r[mid_at]) for r in rows if r[reason_at] == "" and r[mid_at]})
-    earlier = set(_each(db, "SELECT message_id FROM messages WHERE message_id IN ({}) "
-                        "AND reason = '' AND (epoch << 32 | pos) < ?", ids, (start,)))
+    earlier = {r[0] for r in rows_in(db, "SELECT message_id FROM messages WHERE message_id "
+                                     "IN ({}) AND reason = '' AND (epoch << 32 | pos) < ?",
+                                     ids, (start,))}
     out: set[int] = set()
     for i, r in enumerate(rows):
         mid = r[mid_at]
@@ -160,18 +160,6 @@ def _duplicates(db: sqlite3.Connection, rows: Sequence[Sequence[Any]],
         if mid in earlier:
             out.add(i)
         earlier.add(str(mid))
-    return out
-
-
-def _each(db: sqlite3.Connection, sql: str, keys: Sequence[object],
-          tail: tuple[object, ...] = ()) -> list[Any]:
-    """The first column of ``sql``'s rows, its ``IN ({})`` list filled by ``keys``, a
-    chunk at a time."""
-    out = []
-    for i in range(0, len(keys), _CHUNK):
-        chunk = keys[i:i + _CHUNK]
-        out += [r[0] for r in db.execute(sql.format(",".join("?" * len(chunk))),
-                                         (*chunk, *tail))]
     return out
 
 
@@ -206,15 +194,11 @@ class _Restart:
         """The grouped rows before the batch that ``where`` (its list filled with
         ``keys``) names; ``+series`` keeps SQLite on the index ``where`` names."""
         out: dict[int, _Row] = {}
-        for i in range(0, len(keys), _CHUNK):
-            chunk = keys[i:i + _CHUNK]
-            for r in self.db.execute(
-                    f"{_SELECT} WHERE {where.format(','.join('?' * len(chunk)))} AND {_PATCH}"
-                    " AND +series IS NOT NULL AND (epoch << 32 | pos) < ?",
-                    (*chunk, self.start)):
-                row = _row(r)
-                if row.at not in self.rows:
-                    out[row.at] = row
+        for r in rows_in(self.db, f"{_SELECT} WHERE {where} AND {_PATCH} AND +series IS NOT "
+                         "NULL AND (epoch << 32 | pos) < ?", keys, (self.start,)):
+            row = _row(r)
+            if row.at not in self.rows:
+                out[row.at] = row
         return list(out.values())
 
     def _unthreaded(self, rows: list[_Row]) -> list[_Row]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from listdigest.index.db import Index
-from listdigest.index.rows import SELECT, lead_key, message_of
+from listdigest.index.rows import SELECT, lead_key, message_of, rows_in
 from listdigest.mail.message import Message
 from listdigest.mail.subject import Subject, parse_subject
 from listdigest.model.series import Posting, Series, thread_root
@@ -207,20 +207,15 @@ def followups(idx: Index, series: list[Series],
     roots = sorted({thread_root(m) for s in series for m in s.messages})
     found: list[tuple[int, int, Message]] = []
     unread: list[int] = []
-    for i in range(0, len(roots), _CHUNK):
-        chunk = roots[i:i + _CHUNK]
-        for epoch, pos, commit, blob, rowid in idx.db.execute(
-                "SELECT epoch, pos, commit_id, blob, rowid FROM messages WHERE kind = "
-                f"'reply' AND thread IN ({','.join('?' * len(chunk))})", chunk):
-            if (msg := known.get((commit, blob))) is not None:
-                found.append((epoch, pos, msg))
-            else:
-                unread.append(rowid)
-    for i in range(0, len(unread), _CHUNK):
-        chunk_ids = unread[i:i + _CHUNK]
-        rows = idx.db.execute(f"{SELECT} WHERE rowid IN ({','.join('?' * len(chunk_ids))})",
-                              chunk_ids)
-        found += [(row[0], row[1], message_of(row)) for row in rows]
+    for epoch, pos, commit, blob, rowid in rows_in(
+            idx.db, "SELECT epoch, pos, commit_id, blob, rowid FROM messages WHERE kind = "
+            "'reply' AND thread IN ({})", roots):
+        if (msg := known.get((commit, blob))) is not None:
+            found.append((epoch, pos, msg))
+        else:
+            unread.append(rowid)
+    found += [(row[0], row[1], message_of(row))
+              for row in rows_in(idx.db, f"{SELECT} WHERE rowid IN ({{}})", unread)]
     return [msg for _, _, msg in sorted(found, key=lambda t: (t[0], t[1]))]
 
 

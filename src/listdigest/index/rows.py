@@ -8,6 +8,8 @@ history: the subject's tags, the thread root, a series key. Bodies stay in git.
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterator, Sequence
 
 from listdigest.mail.applied import AppliedNote
 from listdigest.mail.message import Message
@@ -246,3 +248,16 @@ def message_of(row: tuple) -> Message:  # type: ignore[type-arg]
 
 
 _LEADS = frozenset(("cover", "patch"))
+
+
+#: Host parameters per query: well under SQLite's limit.
+CHUNK = 500
+
+
+def rows_in(db: sqlite3.Connection, sql: str, keys: Sequence[object],
+            tail: tuple[object, ...] = ()) -> Iterator[tuple]:  # type: ignore[type-arg]
+    """The rows of ``sql`` whose ``IN ({})`` list is filled with ``keys``, a chunk of them
+    per query, each chunk's parameters followed by ``tail``."""
+    for i in range(0, len(keys), CHUNK):
+        chunk = keys[i:i + CHUNK]
+        yield from db.execute(sql.format(",".join("?" * len(chunk))), (*chunk, *tail))

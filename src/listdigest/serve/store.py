@@ -17,7 +17,7 @@ from listdigest.digest import fetch_bodies, judge_replies
 from listdigest.index import Index
 from listdigest.index.db import fingerprint
 from listdigest.index.history import link_postings
-from listdigest.index.rows import SELECT, scanned_of
+from listdigest.index.rows import SELECT, rows_in, scanned_of
 from listdigest.mail.address import parse_address
 from listdigest.mail.message import Message
 from listdigest.mail.subject import parse_subject
@@ -338,12 +338,8 @@ def series_states(idx: Index, keys: list[str]) -> dict[str, str]:
     threads attached, and its later versions looked up (``link_postings``),
     all in a few batched queries."""
     patches = _rows_in(idx, _PATCH_KINDS, "series_key", keys)
-    key_of: dict[str, str] = {}
-    for i in range(0, len(keys), _CHUNK):
-        chunk = keys[i:i + _CHUNK]
-        key_of.update(idx.db.execute(
-            "SELECT message_id, series_key FROM messages WHERE series_key IN "
-            f"({','.join('?' * len(chunk))})", tuple(chunk)))
+    key_of: dict[str, str] = dict(rows_in(
+        idx.db, "SELECT message_id, series_key FROM messages WHERE series_key IN ({})", keys))
     found = group_series(patches)
     threads = sorted({t for s in found for m in s.messages
                       for t in (m.message_id, m.references[0] if m.references else "") if t})
